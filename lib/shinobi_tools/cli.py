@@ -1,0 +1,101 @@
+"""The ``shinobi-tools`` command line: one sub-command per stage, each a thin wrapper of a library call."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from shinobi_tools.errors import InputError
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+def command(name: str):
+    def register(function: Callable[[argparse.Namespace], int]):
+        COMMANDS[name] = function
+        return function
+    return register
+
+
+@command("inspect")
+def _inspect(args: argparse.Namespace) -> int:
+    from shinobi_tools.bk2 import read_bk2
+
+    bk2 = read_bk2(args.bk2)
+    summary = {"game": bk2.game, "platform": bk2.platform, "frames": bk2.n_frames, "presses": bk2.presses()}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"{bk2.path}\n  game: {bk2.game}\n  platform: {bk2.platform}\n  frames: {bk2.n_frames}")
+        print("  presses: " + ", ".join(f"{k}={v}" for k, v in summary["presses"].items()))
+    return 0
+
+
+@command("replay")
+def _replay(args: argparse.Namespace) -> int:
+    from shinobi_tools.replay import replay_bk2
+
+    outputs = replay_bk2(
+        args.bk2, args.out_dir, game=args.game, video=not args.no_video, audio=args.audio,
+        fps=args.fps, preset=args.preset, crf=args.crf, progress=not args.quiet,
+    )
+    print(f"{outputs.n_frames} frames → {outputs.states}" + (f", {outputs.video}" if outputs.video else ""))
+    return 0
+
+
+@command("record")
+def _record(args: argparse.Namespace) -> int:
+    from shinobi_tools.record import record_dataset
+
+    paths = record_dataset(
+        args.out_dir, subjects=args.subjects, sessions=args.sessions, runs=args.runs,
+        seconds=args.seconds, seed=args.seed, progress=not args.quiet,
+    )
+    print(f"{len(paths)} replays written under {args.out_dir}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shinobi-tools", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    inspect = sub.add_parser("inspect", help="summarise a bk2 (no ROM needed)")
+    inspect.add_argument("bk2", type=Path)
+    inspect.add_argument("--json", action="store_true", help="print one JSON object")
+
+    replay = sub.add_parser("replay", help="replay a bk2 into an mp4 and a per-frame states table")
+    replay.add_argument("bk2", type=Path)
+    replay.add_argument("--out-dir", type=Path, required=True)
+    replay.add_argument("--game", help="game definition name (default: from the bk2 header)")
+    replay.add_argument("--no-video", action="store_true", help="write only the states table")
+    replay.add_argument("--audio", action="store_true", help="add the game's audio track to the mp4")
+    replay.add_argument("--fps", type=float, help="frame rate for times and video (default: the game's)")
+    replay.add_argument("--preset", default="veryfast", help="x264 preset (default: veryfast)")
+    replay.add_argument("--crf", type=int, default=23, help="x264 quality, lower is better (default: 23)")
+    replay.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    record = sub.add_parser("record", help="record Airstriker replays with a scripted player")
+    record.add_argument("--out-dir", type=Path, required=True)
+    record.add_argument("--subjects", type=int, default=2)
+    record.add_argument("--sessions", type=int, default=1)
+    record.add_argument("--runs", type=int, default=2)
+    record.add_argument("--seconds", type=float, default=45.0, help="length of each replay")
+    record.add_argument("--seed", type=int, default=0)
+    record.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

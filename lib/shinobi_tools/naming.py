@@ -1,0 +1,74 @@
+"""The one parser for BIDS-like run names (CNeuroMod layout).
+
+``sub-01_ses-003_task-shinobi_run-01_level-1_rep-01.bk2`` →
+RunName(subject="01", session="003", task="shinobi", run="01", level="1", rep="01").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from shinobi_tools.errors import InputError
+
+_PATTERN = re.compile(
+    r"sub-(?P<subject>[A-Za-z0-9]+)"
+    r"_ses-(?P<session>[A-Za-z0-9]+)"
+    r"_task-(?P<task>[A-Za-z0-9]+)"
+    r"_run-(?P<run>[A-Za-z0-9]+)"
+    r"(?:_level-(?P<level>[A-Za-z0-9]+))?"
+    r"(?:_rep-(?P<rep>[A-Za-z0-9]+))?"
+)
+
+
+@dataclass(frozen=True)
+class RunName:
+    subject: str
+    session: str
+    task: str
+    run: str
+    level: str | None = None
+    rep: str | None = None
+
+    @property
+    def stem(self) -> str:
+        """The name without suffix or extension, e.g. ``sub-01_ses-003_task-shinobi_run-01_level-1_rep-01``."""
+        parts = [f"sub-{self.subject}", f"ses-{self.session}", f"task-{self.task}", f"run-{self.run}"]
+        if self.level is not None:
+            parts.append(f"level-{self.level}")
+        if self.rep is not None:
+            parts.append(f"rep-{self.rep}")
+        return "_".join(parts)
+
+    @property
+    def folder(self) -> Path:
+        """Where CNeuroMod keeps this run's replay, relative to the dataset root."""
+        return Path(f"sub-{self.subject}") / f"ses-{self.session}" / "gamelogs"
+
+
+def parse_run_name(name: str | Path) -> RunName:
+    """Parse a run name from a file name or path (any suffix such as ``_states.parquet`` is ignored)."""
+    base = Path(name).name
+    match = _PATTERN.match(base)
+    if match is None:
+        raise InputError(
+            f"{name}: not a BIDS-like run name; expected "
+            "sub-XX_ses-YYY_task-NAME_run-NN[_level-L][_rep-RR] at the start of the file name"
+        )
+    return RunName(**match.groupdict())
+
+
+def find_runs(root: str | Path, extension: str = ".bk2") -> list[RunName]:
+    """Every run under ``root`` whose file name parses, sorted; symlinks count even when broken (annexed)."""
+    root = Path(root)
+    if not root.is_dir():
+        raise InputError(f"{root}: dataset folder not found; set `dataset` in config/config.yaml")
+    runs = set()
+    for path in root.glob(f"sub-*/ses-*/gamelogs/*{extension}"):
+        if path.name.startswith("."):
+            continue
+        run = parse_run_name(path.name)
+        if run.stem + extension == path.name:
+            runs.add(run)
+    return sorted(runs, key=lambda run: run.stem)
