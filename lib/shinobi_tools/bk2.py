@@ -66,10 +66,10 @@ class Bk2:
 def read_bk2(path: str | Path) -> Bk2:
     """Parse a bk2; raise :class:`InputError` naming the file and the problem if it is malformed."""
     path = Path(path)
+    if path.is_symlink() and not path.exists():
+        raise InputError(f"{path}: annexed file without content; run `datalad get {path}`")
     if not path.exists():
         raise InputError(f"{path}: file not found")
-    if path.is_symlink() and not path.resolve().exists():
-        raise InputError(f"{path}: annexed file without content; run `datalad get {path}`")
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
@@ -157,3 +157,26 @@ def press_events(pressed: np.ndarray, buttons: tuple[str, ...] | list[str], fps:
         frame["onset"] = frame["frame_start"] / fps
         frame["duration"] = frame["n_frames"] / fps
     return frame
+
+
+def write_bk2(path: str | Path, game: str, inputs: np.ndarray, state: bytes,
+              buttons: tuple[str, ...] = GENESIS_BUTTONS, platform: str = "GEN") -> Path:
+    """Write a bk2 that stable-retro replays: ``inputs`` (frames × buttons, bool) are the emulated
+    frames; a blank reset row is prepended, as stable-retro's recorder does."""
+    path = Path(path)
+    inputs = np.asarray(inputs, dtype=bool)
+    log_order = list(reversed(buttons))
+    columns = "|".join(f"P1 {name.capitalize()}" for name in log_order) + "|"
+    index = [buttons.index(name) for name in log_order]
+    rows = ["|..|" + "." * len(buttons) + "|"]
+    for row in inputs:
+        rows.append("|..|" + "".join(GENESIS_LETTERS[buttons[k]] if row[k] else "." for k in index) + "|")
+    log = "[Input]\n" + columns + "\n" + "\n".join(rows) + "\n[/Input]"
+    header = f"MovieVersion Retro\nPlatform {platform}\nGameName {game}\n"
+    partial = path.with_name(f".{path.name}.partial")
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("Header.txt", header)
+        archive.writestr("Input Log.txt", log)
+        archive.writestr("Core.bin", state)
+    partial.replace(path)
+    return path

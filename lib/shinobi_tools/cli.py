@@ -79,11 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     record = sub.add_parser("record", help="record Airstriker replays with a scripted player")
     record.add_argument("--out-dir", type=Path, required=True)
-    record.add_argument("--subjects", type=int, default=2)
-    record.add_argument("--sessions", type=int, default=1)
-    record.add_argument("--runs", type=int, default=2)
-    record.add_argument("--seconds", type=float, default=45.0, help="length of each replay")
-    record.add_argument("--seed", type=int, default=0)
+    record.add_argument("--subjects", type=int, default=3, help="number of subjects (default: 3)")
+    record.add_argument("--sessions", type=int, default=2, help="sessions per subject (default: 2)")
+    record.add_argument("--runs", type=int, default=2, help="runs per session (default: 2)")
+    record.add_argument("--seconds", type=float, default=75.0,
+                        help="play time of each run, split into game attempts (reps) (default: 75)")
+    record.add_argument("--seed", type=int, default=0, help="same seed, same input logs (default: 0)")
     record.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 

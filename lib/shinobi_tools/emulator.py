@@ -37,6 +37,12 @@ def open_env(game: GameDefinition, state: bytes | None = None, record_dir: str |
         raise InputError(rom_import_hint(game)) from None
     try:
         if state is not None:
+            # reset() ignores a state the core refuses; check it first (reset() sets it again).
+            if not env.unwrapped.em.set_state(state):
+                raise InputError(
+                    f"the start state (Core.bin) is not a valid {game.retro_id} save state; "
+                    "re-record or re-export the replay"
+                )
             env.unwrapped.initial_state = state
         env.reset()
         yield env

@@ -66,9 +66,10 @@ def find_runs(root: str | Path, extension: str = ".bk2") -> list[RunName]:
         raise InputError(f"{root}: dataset folder not found; set `dataset` in config/config.yaml")
     runs = set()
     for path in root.glob(f"sub-*/ses-*/gamelogs/*{extension}"):
-        if path.name.startswith("."):
+        match = _PATTERN.match(path.name)
+        if match is None:
             continue
-        run = parse_run_name(path.name)
+        run = RunName(**match.groupdict())
         if run.stem + extension == path.name:
             runs.add(run)
     return sorted(runs, key=lambda run: run.stem)

@@ -59,21 +59,23 @@ def iter_replay(bk2: Bk2, game: GameDefinition, screens: bool = True, audio: boo
     if not bk2.state:
         raise InputError(f"{bk2.path}: the bk2 has no Core.bin start state; it cannot be replayed")
     variables = [(v.address, v.type) for v in game.variables]
-    with open_env(game, state=bk2.state) as env:
-        emulator = env.unwrapped.em
-        data = env.unwrapped.data
-        memory = data.memory
-        for index, row in enumerate(bk2.frame_inputs()):
-            emulator.set_button_mask(row.astype(np.uint8), 0)
-            emulator.step()
-            data.update_ram()
-            yield ReplayStep(
-                frame=index,
-                buttons=row,
-                variables=[memory.extract(address, kind) for address, kind in variables],
-                screen=emulator.get_screen() if screens else None,
-                audio=emulator.get_audio() if audio else None,
-            )
+    try:
+        with open_env(game, state=bk2.state) as env:
+            emulator, data = env.unwrapped.em, env.unwrapped.data
+            for index, row in enumerate(bk2.frame_inputs()):
+                emulator.set_button_mask(row.astype(np.uint8), 0)
+                emulator.step()
+                data.update_ram()
+                yield ReplayStep(
+                    frame=index,
+                    buttons=row,
+                    variables=[data.memory.extract(address, kind) for address, kind in variables],
+                    screen=emulator.get_screen() if screens else None,
+                    audio=emulator.get_audio() if audio else None,
+                )
+    except InputError as error:  # from opening the emulator: name the replay too
+        raise InputError(f"{bk2.path}: {error}") from None
+
 
 
 def states_table(bk2: Bk2, game: GameDefinition, values: list[list[int]], fps: float) -> pd.DataFrame:

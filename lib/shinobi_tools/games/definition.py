@@ -39,6 +39,16 @@ class GameDefinition:
     description: str = ""
     #: Rare event types researchers care most about (reported separately by the evaluation).
     salient_events: tuple[str, ...] = ()
+    #: Button → event type for press events (e.g. ``B: HIT``); buttons not listed give no events.
+    button_events: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    #: Python module with the game's event rules: a dotted name, or a ``.py`` path relative to the YAML.
+    events_module: str | None = None
+    #: Declarative event rules for games without a module (see :mod:`shinobi_tools.events`).
+    event_rules: tuple[dict, ...] = field(default=(), hash=False, compare=False)
+    #: Default options of the event rules (e.g. ``kill_scores``); the config may override them.
+    event_options: dict = field(default_factory=dict, hash=False, compare=False)
+    #: YAML file of description phrasings per event type (relative to the game YAML).
+    descriptions: Path | None = field(default=None, compare=False)
     source: Path | None = field(default=None, compare=False)
 
     @property
@@ -72,6 +82,11 @@ def load_game_file(path: str | Path) -> GameDefinition:
             variables=variables,
             description=str(raw.get("description", "")),
             salient_events=tuple(raw.get("salient_events") or ()),
+            button_events={str(k): str(v) for k, v in (raw.get("button_events") or {}).items()},
+            events_module=raw.get("events_module"),
+            event_rules=tuple(dict(rule) for rule in raw.get("event_rules") or ()),
+            event_options=dict(raw.get("event_options") or {}),
+            descriptions=path.parent / raw["descriptions"] if raw.get("descriptions") else None,
             source=path,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as error:
@@ -83,6 +98,8 @@ def _all_games() -> dict[str, GameDefinition]:
     games: dict[str, GameDefinition] = {}
     for folder in reversed(_search_dirs()):  # later (user) folders override built-ins
         for path in sorted(folder.glob("*.yaml")):
+            if path.stem.endswith("_descriptions"):  # phrasings, not game definitions
+                continue
             game = load_game_file(path)
             games[game.name] = game
     return games

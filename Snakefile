@@ -1,0 +1,21 @@
+# Annotate retro-game recordings: bk2 replays → videos, per-frame states, events, datasets, models.
+# Entry point only: configuration, validation, the stage rule files, and the final targets.
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "config/schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/replay.smk"
+
+
+rule all:
+    input:
+        final_outputs(),
+    default_target: True

@@ -1,0 +1,82 @@
+"""The Snakemake workflow on a tiny dataset made by the tests: dry run, real run, incremental run."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import REPO_ROOT
+
+SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+
+
+def snakemake(*args: str, dataset: Path, cwd: Path) -> subprocess.CompletedProcess:
+    command = [str(SNAKEMAKE), "--snakefile", str(REPO_ROOT / "Snakefile"), "--directory", str(cwd),
+               "--configfile", str(REPO_ROOT / "config" / "config.yaml"), "--config", f"dataset={dataset}", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=cwd,
+                          env={"PATH": f"{SNAKEMAKE.parent}:/usr/bin:/bin", "HOME": str(cwd)})
+
+
+def planned_jobs(output: str) -> dict[str, int]:
+    """Job counts per rule from a dry run's 'Job stats' table."""
+    table = output.split("Job stats:")[1].split("total")[0]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.MULTILINE)}
+
+
+@pytest.fixture
+def tiny_dataset(tmp_path, make_airstriker_bk2):
+    root = tmp_path / "dataset"
+    for subject, seed in (("01", 1), ("02", 2)):
+        make_airstriker_bk2(f"sub-{subject}_ses-001_task-airstriker_run-01_level-1_rep-01.bk2", frames=240,
+                            seed=seed, folder=root / f"sub-{subject}" / "ses-001" / "gamelogs")
+    return root
+
+
+def test_dry_run_lists_one_replay_job_per_run(tiny_dataset, tmp_path):
+    result = snakemake("-n", dataset=tiny_dataset, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert planned_jobs(result.stdout)["replay_run"] == 2
+
+
+def test_lint_is_clean(tiny_dataset, tmp_path):
+    result = snakemake("--lint", dataset=tiny_dataset, cwd=tmp_path)
+    assert result.returncode == 0 and "Congratulations" in result.stdout + result.stderr, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_run_then_add_a_run_reruns_only_that_run(tiny_dataset, tmp_path, make_airstriker_bk2):
+    result = snakemake("--cores", "2", dataset=tiny_dataset, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    replay = tmp_path / "results" / "replay"
+    tables = sorted(replay.glob("*_states.parquet"))
+    assert len(tables) == 2 and all(len(pd.read_parquet(t)) == 240 for t in tables)
+    assert len(list(replay.glob("*.mp4"))) == 2
+    assert len(list((tmp_path / "results" / "benchmarks" / "replay").glob("*.tsv"))) == 2
+
+    make_airstriker_bk2("sub-03_ses-001_task-airstriker_run-01_level-1_rep-01.bk2", frames=120, seed=3,
+                        folder=tiny_dataset / "sub-03" / "ses-001" / "gamelogs")
+    result = snakemake("-n", dataset=tiny_dataset, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert planned_jobs(result.stdout)["replay_run"] == 1
+    assert "sub-03_ses-001" in result.stdout and "sub-01_ses-001_task-airstriker_run-01_level-1_rep-01.bk2" not in result.stdout
+
+
+@pytest.mark.slow
+def test_a_corrupt_run_fails_alone_with_keep_going(tiny_dataset, tmp_path):
+    bad = tiny_dataset / "sub-09" / "ses-001" / "gamelogs"
+    bad.mkdir(parents=True)
+    (bad / "sub-09_ses-001_task-airstriker_run-01_level-1_rep-01.bk2").write_text("not a zip")
+    result = snakemake("--cores", "2", "--keep-going", dataset=tiny_dataset, cwd=tmp_path)
+    assert result.returncode != 0
+    replay = tmp_path / "results" / "replay"
+    assert len(list(replay.glob("*_states.parquet"))) == 2
+    assert not list(replay.glob("sub-09*"))
+    log = (tmp_path / "results" / "logs" / "replay" / "sub-09_ses-001_task-airstriker_run-01_level-1_rep-01.log").read_text()
+    assert log.strip().splitlines() == [
+        f"error: {bad / 'sub-09_ses-001_task-airstriker_run-01_level-1_rep-01.bk2'}: not a valid bk2 (not a zip "
+        "archive); re-export or re-record the replay"
+    ]
