@@ -25,11 +25,12 @@ def bk2_path(wildcards):
     return str(DATASET / RUNS[wildcards.run].folder / f"{wildcards.run}.bk2")
 
 
+#: Per-run outputs `rule all` asks for: templates with `{run}`; each stage file adds its own.
+PER_RUN_TARGETS = []
+#: Dataset-level outputs `rule all` asks for (gathers, evaluation, report).
+DATASET_TARGETS = []
+
+
 def final_outputs():
-    """Everything `rule all` asks for; later stages add theirs here."""
-    outputs = []
-    for run in RUNS:
-        outputs.append(f"{RESULTS}/replay/{run}_states.parquet")
-        if config["replay"]["video"]:
-            outputs.append(f"{RESULTS}/replay/{run}.mp4")
-    return outputs
+    """Everything `rule all` asks for."""
+    return [t.format(run=run) for run in RUNS for t in PER_RUN_TARGETS] + DATASET_TARGETS

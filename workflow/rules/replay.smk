@@ -1,5 +1,9 @@
 # Stage 2: replay each run's bk2 in stable-retro → frame-exact mp4 + per-frame states table.
 
+PER_RUN_TARGETS.append(f"{RESULTS}/replay/{{run}}_states.parquet")
+if config["replay"]["video"]:
+    PER_RUN_TARGETS.append(f"{RESULTS}/replay/{{run}}.mp4")
+
 
 rule replay_run:
     input:
