@@ -16,21 +16,21 @@ RUNS = {run.stem: run for run in find_runs(DATASET)}
 RESULTS = "results"
 
 
-wildcard_constraints:
-    run=r"sub-[^_/]+_ses-[^_/]+_task-[^_/]+_run-[^_/]+(_level-[^_/]+)?(_rep-[^_/]+)?",
-
-
 def bk2_path(wildcards):
     """The dataset's bk2 for one run."""
     return str(DATASET / RUNS[wildcards.run].folder / f"{wildcards.run}.bk2")
 
 
-#: Per-run outputs `rule all` asks for: templates with `{run}`; each stage file adds its own.
+#: Per-run final outputs, as templates with `{run}`; each stage file adds its own.
 PER_RUN_TARGETS = []
-#: Dataset-level outputs `rule all` asks for (gathers, evaluation, report).
+#: Dataset-level final outputs (gathers, evaluation, report).
 DATASET_TARGETS = []
 
 
 def final_outputs():
-    """Everything `rule all` asks for."""
+    """Every final output (the inputs of the `all` target)."""
     return [t.format(run=run) for run in RUNS for t in PER_RUN_TARGETS] + DATASET_TARGETS
+
+
+wildcard_constraints:
+    run=r"sub-[^_/]+_ses-[^_/]+_task-[^_/]+_run-[^_/]+(_level-[^_/]+)?(_rep-[^_/]+)?",
