@@ -1,0 +1,101 @@
+"""The answer grammar shared by the QA dataset and the model's output parser.
+
+Dense annotation (one line per event, times relative to the clip start, 0.01 s precision)::
+
+    1.25s-1.60s Jump: The player jumps.
+    2.00s-2.02s EnemyDestroyed: The player destroys an enemy (+20 points).
+
+or exactly ``No notable event.`` Grounding answers list intervals (``0.50s-0.90s, 2.10s-2.40s``) or say
+``It does not happen in this clip.`` Point queries answer with the descriptions of the events under way at
+that time, or ``Nothing notable is happening.`` Parsers never raise: lines they cannot read are counted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+NO_EVENT = "No notable event."
+NOT_IN_CLIP = "It does not happen in this clip."
+NOTHING_NOW = "Nothing notable is happening."
+#: Decimal places of the times written in answers.
+PRECISION = 2
+
+_TIME = r"(\d{1,5}(?:\.\d+)?)\s*s?"
+_EVENT_LINE = re.compile(rf"^\s*{_TIME}\s*[-–]\s*{_TIME}\s+([A-Za-z][A-Za-z0-9_]*)\s*:\s*(.*?)\s*$")
+_INTERVAL = re.compile(rf"{_TIME}\s*[-–]\s*{_TIME}")
+
+
+@dataclass(frozen=True)
+class AnswerEvent:
+    """One event in clip-relative seconds."""
+
+    onset: float
+    offset: float
+    trial_type: str
+    description: str = ""
+
+
+@dataclass
+class ParsedAnswer:
+    events: list[AnswerEvent] = field(default_factory=list)
+    #: Lines that were neither an event nor the no-event sentence.
+    malformed: int = 0
+
+
+def format_time(seconds: float) -> str:
+    return f"{max(seconds, 0.0):.{PRECISION}f}s"
+
+
+def format_events(events: list[AnswerEvent]) -> str:
+    """A dense-annotation answer, events sorted by onset then type."""
+    if not events:
+        return NO_EVENT
+    ordered = sorted(events, key=lambda e: (round(e.onset, PRECISION), e.trial_type))
+    return "\n".join(
+        f"{format_time(e.onset)}-{format_time(e.offset)} {e.trial_type}: {_one_line(e.description)}" for e in ordered
+    )
+
+
+def parse_events(text: str) -> ParsedAnswer:
+    """Read a dense-annotation answer (ours or a model's); never raises."""
+    parsed = ParsedAnswer()
+    if not isinstance(text, str):
+        parsed.malformed = 1
+        return parsed
+    for line in text.splitlines():
+        if not line.strip() or line.strip() == NO_EVENT:
+            continue
+        match = _EVENT_LINE.match(line)
+        if match is None:
+            parsed.malformed += 1
+            continue
+        onset, offset = float(match.group(1)), float(match.group(2))
+        if offset < onset:
+            parsed.malformed += 1
+            continue
+        parsed.events.append(AnswerEvent(onset, offset, match.group(3), match.group(4)))
+    return parsed
+
+
+def format_intervals(intervals: list[tuple[float, float]]) -> str:
+    """A grounding answer: when something happens in the clip."""
+    if not intervals:
+        return NOT_IN_CLIP
+    return ", ".join(f"{format_time(a)}-{format_time(b)}" for a, b in sorted(intervals))
+
+
+def parse_intervals(text: str) -> list[tuple[float, float]]:
+    """Read a grounding answer; an answer without intervals reads as none; never raises."""
+    if not isinstance(text, str):
+        return []
+    return [(float(a), float(b)) for a, b in _INTERVAL.findall(text) if float(a) <= float(b)]
+
+
+def format_point_answer(descriptions: list[str]) -> str:
+    """A point-query answer: what is under way at one time."""
+    return " ".join(_one_line(d) for d in descriptions) if descriptions else NOTHING_NOW
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
