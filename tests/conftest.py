@@ -66,3 +66,38 @@ def make_airstriker_bk2(tmp_path: Path, airstriker_state: bytes):
         return write_bk2(folder / name, "Airstriker-Genesis-v0", random_inputs(frames, seed), airstriker_state)
 
     return make
+
+
+CNEUROMOD_SHINOBI = SHARED_DATA / "cneuromod_shinobi"
+
+
+@pytest.fixture(scope="session")
+def cneuromod_shinobi(shared_data: Path) -> Path:
+    """The four real CNeuroMod Shinobi repetitions (variables + summary JSON); skipped where absent."""
+    if not sorted(CNEUROMOD_SHINOBI.glob("*_variables.json.gz")):
+        pytest.skip(f"{CNEUROMOD_SHINOBI} has no *_variables.json.gz: real CNeuroMod files are only on the developers' machines")
+    return CNEUROMOD_SHINOBI
+
+
+def scripted_airstriker_inputs(frames: int = 2400) -> np.ndarray:
+    """A player that fires (B) every 8 frames and sweeps left/right: it scores, dies and ends the game."""
+    t = np.arange(frames)
+    inputs = np.zeros((frames, len(GENESIS_BUTTONS)), dtype=bool)
+    column = {name: j for j, name in enumerate(GENESIS_BUTTONS)}
+    inputs[:, column["B"]] = t % 8 < 4
+    inputs[:, column["LEFT"]] = t % 120 < 60
+    inputs[:, column["RIGHT"]] = (t % 120 >= 60) & (t % 120 < 115)
+    inputs[:, column["UP"]] = t % 300 < 20
+    inputs[:, column["DOWN"]] = (t % 300 >= 150) & (t % 300 < 170)
+    return inputs
+
+
+@pytest.fixture(scope="session")
+def airstriker_states(tmp_path_factory, airstriker_state: bytes) -> Path:
+    """States parquet of a scripted 40 s Airstriker game (every Airstriker event type occurs)."""
+    from shinobi_tools.replay import replay_bk2
+
+    folder = tmp_path_factory.mktemp("airstriker_events")
+    bk2 = write_bk2(folder / "sub-01_ses-001_task-airstriker_run-01_level-1_rep-01.bk2", "Airstriker-Genesis-v0",
+                    scripted_airstriker_inputs(), airstriker_state)
+    return replay_bk2(bk2, folder, video=False, progress=False).states

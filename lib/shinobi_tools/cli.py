@@ -58,6 +58,19 @@ def _record(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("events")
+def _events(args: argparse.Namespace) -> int:
+    from shinobi_tools.exports import export_run
+
+    formats = [f.strip() for f in (args.formats or "").split(",") if f.strip()]
+    written = export_run(
+        args.states or args.variables, args.game, args.out_dir, formats=formats, fps=args.fps,
+        descriptions=args.descriptions, seed=args.seed, video=args.video,
+    )
+    print(", ".join(str(path) for path in written.values()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shinobi-tools", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -86,6 +99,18 @@ def build_parser() -> argparse.ArgumentParser:
                         help="play time of each run, split into game attempts (reps) (default: 75)")
     record.add_argument("--seed", type=int, default=0, help="same seed, same input logs (default: 0)")
     record.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    events = sub.add_parser("events", help="timestamped gameplay events, summary and exports of one run")
+    events.add_argument("--game", required=True, help="game definition name (shinobi3, airstriker)")
+    source = events.add_mutually_exclusive_group(required=True)
+    source.add_argument("--states", type=Path, help="per-frame table from `replay` (*_states.parquet)")
+    source.add_argument("--variables", type=Path, help="CNeuroMod *_variables.json[.gz] (60 fps)")
+    events.add_argument("--out-dir", type=Path, required=True)
+    events.add_argument("--formats", default="", help="extra exports, comma-separated: srt,vtt,eaf")
+    events.add_argument("--fps", type=float, help="frame rate for onsets (default: the input's, 60 for CNeuroMod files)")
+    events.add_argument("--descriptions", type=Path, help="YAML of phrasings overriding the game's built-in ones")
+    events.add_argument("--seed", type=int, default=0, help="seed of the phrasing choice (default: 0)")
+    events.add_argument("--video", type=Path, help="the run's mp4, linked from the ELAN file")
     return parser
 
 

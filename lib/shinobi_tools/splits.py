@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 
@@ -25,9 +27,10 @@ def assign_splits(
 ) -> pd.DataFrame:
     """A table with columns ``run`` (stem) and ``split`` (train/val/test).
 
-    ``by`` groups runs (``run``, ``subject`` or ``session``) so a whole group lands in one split;
-    groups are shuffled with ``seed`` and cut by ``fractions`` (every split with a positive fraction
-    gets at least one group when there are enough). ``by="explicit"`` takes ``explicit``:
+    ``by`` groups runs (``run``, ``subject`` or ``session``) so a whole group lands in one split.
+    Each group's split comes from a seeded hash of its name cut by ``fractions``, so adding runs
+    leaves the others where they were; every split with a positive fraction gets at least one group
+    when there are enough. ``by="explicit"`` takes ``explicit``:
     split name → list of run stems; runs not listed go to train.
     """
     if not runs:
@@ -39,32 +42,31 @@ def assign_splits(
         raise InputError(f"unknown split grouping {by!r}; use run, subject, session or explicit")
     if len(fractions) != 3 or min(fractions) < 0 or sum(fractions) <= 0:
         raise InputError(f"split fractions {fractions} must be three non-negative numbers (train, val, test)")
-    groups = sorted({_GROUP_OF[by](run) for run in runs})
-    order = np.random.default_rng(seed).permutation(len(groups))
-    counts = _group_counts(len(groups), np.asarray(fractions, dtype=float) / sum(fractions))
-    split_of_group = {}
-    position = 0
-    for split, count in zip(SPLITS, counts):
-        for index in order[position:position + count]:
-            split_of_group[groups[index]] = split
-        position += count
+    shares = np.cumsum(np.asarray(fractions, dtype=float) / sum(fractions))
+    position = {group: _unit_hash(f"{seed}:{group}") for group in {_GROUP_OF[by](run) for run in runs}}
+    split_of_group = {g: SPLITS[int(np.searchsorted(shares, u, side="right"))] for g, u in position.items()}
+    _fill_empty_splits(split_of_group, position, shares, fractions)
     table = pd.DataFrame({"run": stems, "split": [split_of_group[_GROUP_OF[by](run)] for run in runs]})
     return table.sort_values("run").reset_index(drop=True)
 
 
-def _group_counts(n: int, fractions: np.ndarray) -> list[int]:
-    """Groups per split: rounded shares, at least one for each positive share while groups last."""
-    counts = np.floor(fractions * n).astype(int)
-    wanted = [i for i in range(3) if fractions[i] > 0]
-    for i in wanted:
-        if counts[i] == 0 and counts.sum() < n:
-            counts[i] = 1
-    while counts.sum() < n:  # leftovers go to the largest unmet share, test first on ties
-        unmet = (fractions * n - counts)[::-1]
-        counts[2 - int(np.argmax(unmet))] += 1
-    while counts.sum() > n:
-        counts[int(np.argmax(counts))] -= 1
-    return counts.tolist()
+def _unit_hash(text: str) -> float:
+    """A stable position in [0, 1) for a group: adding runs never moves the others."""
+    return int(hashlib.sha256(text.encode()).hexdigest()[:12], 16) / 16**12
+
+
+def _fill_empty_splits(split_of_group: dict, position: dict, shares: np.ndarray, fractions) -> None:
+    """Give each split with a positive fraction at least one group, taken from a split with several."""
+    for index, split in enumerate(SPLITS):
+        if fractions[index] <= 0 or split in split_of_group.values():
+            continue
+        sizes = pd.Series(list(split_of_group.values())).value_counts()
+        donors = [g for g, s in split_of_group.items() if sizes[s] > 1]
+        if not donors:
+            return
+        low = shares[index - 1] if index else 0.0
+        centre = (low + shares[index]) / 2
+        split_of_group[min(donors, key=lambda g: abs(position[g] - centre))] = split
 
 
 def _explicit_splits(stems: list[str], explicit: dict[str, list[str]]) -> pd.DataFrame:
