@@ -64,8 +64,7 @@ def iter_replay(bk2: Bk2, game: GameDefinition, screens: bool = True, audio: boo
             emulator, data = env.unwrapped.em, env.unwrapped.data
             for index, row in enumerate(bk2.frame_inputs()):
                 emulator.set_button_mask(row.astype(np.uint8), 0)
-                emulator.step()
-                data.update_ram()
+                emulator.step()  # memory.extract reads live RAM: no data.update_ram() needed
                 yield ReplayStep(
                     frame=index,
                     buttons=row,

@@ -7,11 +7,14 @@ stdin as length-prefixed raw RGB bytes (+ int16 audio samples).
 
 from __future__ import annotations
 
+import fcntl
 import json
+import queue
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 from fractions import Fraction
 from pathlib import Path
 
@@ -19,6 +22,10 @@ import av
 import numpy as np
 
 _HEADER = struct.Struct("<I")
+_F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+_PIPE_BYTES = 1 << 20
+#: Frames waiting for the encoder at most (~14 MB at 320×224).
+_QUEUE_FRAMES = 64
 
 
 def fps_fraction(fps: float) -> Fraction:
@@ -39,6 +46,7 @@ class Mp4Writer:
         self.options = {"path": str(self.path), "fps": fps, "preset": preset, "crf": crf, "audio_rate": audio_rate}
         self._process: subprocess.Popen | None = None
         self._frame_bytes = 0
+        self._broken = False
         self.frames_written = 0
 
     def __enter__(self) -> "Mp4Writer":
@@ -58,6 +66,19 @@ class Mp4Writer:
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr, bufsize=0,
         )
         self._frame_bytes = height * width * 3
+        _enlarge_pipe(self._process.stdin)
+        self._queue = queue.Queue(maxsize=_QUEUE_FRAMES)
+        self._sender = threading.Thread(target=self._send_loop, daemon=True)
+        self._sender.start()
+
+    def _send_loop(self) -> None:
+        """Feed the encoder from the queue; the blocking pipe write releases the GIL, so emulation goes on."""
+        stdin = self._process.stdin
+        while (message := self._queue.get()) is not None:
+            try:
+                stdin.write(message)
+            except (BrokenPipeError, ConnectionResetError, ValueError):
+                self._broken = True
 
     def write(self, frame: np.ndarray, audio: np.ndarray | None = None) -> None:
         """Send one RGB frame (H × W × 3, uint8) and, optionally, its audio samples to the encoder."""
@@ -68,17 +89,18 @@ class Mp4Writer:
             raise ValueError(f"frame of shape {frame.shape} differs from the first frame's size")
         if audio is not None and self.options["audio_rate"]:
             payload += np.ascontiguousarray(audio, dtype=np.int16).tobytes()
-        try:
-            self._process.stdin.write(_HEADER.pack(len(payload)) + payload)
-        except (BrokenPipeError, ConnectionResetError):
+        if self._broken:
             self._finish()
+        self._queue.put(_HEADER.pack(len(payload)) + payload)
         self.frames_written += 1
 
     def _finish(self) -> None:
         """Wait for the encoder; raise with its message if it failed."""
+        self._queue.put(_HEADER.pack(0))
+        self._queue.put(None)
+        self._sender.join()
         process, self._process = self._process, None
         try:
-            process.stdin.write(_HEADER.pack(0))
             process.stdin.close()
         except (BrokenPipeError, ConnectionResetError):
             pass
@@ -99,10 +121,29 @@ class Mp4Writer:
     def abort(self) -> None:
         if self._process is not None:
             self._process.kill()
+            self._drain_queue()
             self._process.wait()
             self._process = None
             self._stderr.close()
         self.path.unlink(missing_ok=True)
+
+    def _drain_queue(self) -> None:
+        """Stop the sender thread without sending what is left."""
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+        self._queue.put(None)
+        self._sender.join()
+
+
+def _enlarge_pipe(pipe) -> None:
+    """Let the pipe hold several frames (Linux; elsewhere the default size stays)."""
+    try:
+        fcntl.fcntl(pipe.fileno(), _F_SETPIPE_SZ, _PIPE_BYTES)
+    except (OSError, AttributeError):
+        pass
 
 
 def _read_exact(stream, size: int) -> bytes:
