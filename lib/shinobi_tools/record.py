@@ -25,7 +25,7 @@ import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +34,7 @@ from tqdm import tqdm
 
 from shinobi_tools.bk2 import GENESIS_BUTTONS
 from shinobi_tools.emulator import open_env
+from shinobi_tools.errors import InputError
 from shinobi_tools.games import GameDefinition, get_game
 from shinobi_tools.naming import RunName
 
@@ -41,9 +42,8 @@ from shinobi_tools.naming import RunName
 GAME_NAME = "airstriker"
 TASK = "airstriker"
 LEVEL = "1"
-#: The ship's x position (137 at the left edge, 412 at the right one, 272 at the start); the ship
-#: only moves sideways (UP and DOWN do nothing in this game).
-SHIP_X_ADDRESS, SHIP_X_TYPE = 0xFF0268, ">u2"
+#: Range of the game definition's ``ship_x`` (137 at the left edge, 412 at the right one, 272 at
+#: the start); the ship only moves sideways (UP and DOWN do nothing in this game).
 SHIP_X_MIN, SHIP_X_MAX = 137, 412
 #: A run does not start a new repetition with less than this left of its budget.
 MIN_REP_SECONDS = 5.0
@@ -178,32 +178,48 @@ class RecordedRep:
     """One recorded repetition (game attempt)."""
 
     path: Path
+    #: Emulated frames (input rows after the reset row).
     frames: int
+    #: Decreases of the ``lives`` RAM value (a full game: 3; its last death ends it without one).
     lives_lost: int
+    #: Score gained (enemies give 20 points each).
     score: int
+    #: Whether the attempt ended at game over rather than at the end of the time budget.
     game_over: bool
 
 
-def _ship_x(env) -> int:
-    return int(env.unwrapped.data.memory.extract(SHIP_X_ADDRESS, SHIP_X_TYPE))
+class _Ram:
+    """Reads the game definition's RAM variables (``ship_x``, ``lives``, ``score``) from a live env."""
+
+    def __init__(self, env, game: GameDefinition):
+        self.memory = env.unwrapped.data.memory
+        self.variables = {v.name: (v.address, v.type) for v in game.variables}
+        missing = {"ship_x", "lives", "score"} - set(self.variables)
+        if missing:
+            raise InputError(f"{game.source}: the recorder needs the RAM variables {sorted(missing)}")
+
+    def __getitem__(self, name: str) -> int:
+        return int(self.memory.extract(*self.variables[name]))
 
 
-def _record_rep(env, path: Path, max_frames: int, player: ScriptedPlayer, on_frame=None) -> RecordedRep:
+def _record_rep(env, path: Path, max_frames: int, player: ScriptedPlayer,
+                on_frame: Callable[[], object] | None = None) -> RecordedRep:
     """Reset ``env`` and play until game over or ``max_frames``, writing the bk2 to ``path`` atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".record-", dir=path.parent))
     partial = path.parent / f".{path.name}.partial"
     unwrapped = env.unwrapped
+    ram = _Ram(env, _game())
     try:
         unwrapped.auto_record(str(scratch))
         env.reset()
-        info = unwrapped.data.lookup_all()
-        lives0, score0 = int(info["lives"]), int(info["score"])
+        lives0, score0 = ram["lives"], ram["score"]
         lives, frames, done = lives0, 0, False
         while frames < max_frames and not done:
-            _, _, done, _, info = env.step(player.act(_ship_x(env)))
+            # ``done`` is the game's own condition (scenario.json): the last ship explodes.
+            _, _, done, _, _ = env.step(player.act(ram["ship_x"]))
             frames += 1
-            lives = min(lives, int(info["lives"]))
+            lives = min(lives, ram["lives"])
             if on_frame is not None:
                 on_frame()
         unwrapped.stop_record()
@@ -217,7 +233,7 @@ def _record_rep(env, path: Path, max_frames: int, player: ScriptedPlayer, on_fra
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return RecordedRep(path=path, frames=frames, lives_lost=lives0 - lives,
-                       score=int(info["score"]) - score0, game_over=bool(done))
+                       score=ram["score"] - score0, game_over=bool(done))
 
 
 def _normalise_zip(source: Path, target: Path) -> None:
@@ -250,7 +266,7 @@ def run_name(subject: int, session: int, run: int, rep: int) -> RunName:
 
 
 def record_run(env, out_dir: Path, subject: int, session: int, run: int, seconds: float, seed: int,
-               style: PlayStyle, on_frame=None) -> list[RecordedRep]:
+               style: PlayStyle, on_frame: Callable[[], object] | None = None) -> list[RecordedRep]:
     """Record the repetitions of one run until its ``seconds`` budget is used."""
     fps = _game().fps
     budget = round(seconds * fps)
