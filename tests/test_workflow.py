@@ -36,10 +36,11 @@ def tiny_dataset(tmp_path, make_airstriker_bk2):
     return root
 
 
-def test_dry_run_lists_one_replay_job_per_run(tiny_dataset, tmp_path):
+def test_dry_run_lists_one_job_per_run_and_stage(tiny_dataset, tmp_path):
     result = snakemake("-n", dataset=tiny_dataset, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert planned_jobs(result.stdout)["replay_run"] == 2
+    jobs = planned_jobs(result.stdout)
+    assert jobs["replay_run"] == 2 and jobs["events_extract"] == 2 and jobs["events_counts"] == 1
 
 
 def test_lint_is_clean(tiny_dataset, tmp_path):
@@ -56,12 +57,18 @@ def test_run_then_add_a_run_reruns_only_that_run(tiny_dataset, tmp_path, make_ai
     assert len(tables) == 2 and all(len(pd.read_parquet(t)) == 240 for t in tables)
     assert len(list(replay.glob("*.mp4"))) == 2
     assert len(list((tmp_path / "results" / "benchmarks" / "replay").glob("*.tsv"))) == 2
+    events = tmp_path / "results" / "events"
+    for suffix in ("_events.tsv", "_events.json", "_summary.json", ".srt", ".vtt", ".eaf"):
+        assert len(list(events.glob(f"sub-*{suffix}"))) == 2, suffix
+    counts = pd.read_csv(events / "event_counts.tsv", sep="\t")
+    assert counts["run"].tolist() == [t.name.removesuffix("_states.parquet") for t in tables]
 
     make_airstriker_bk2("sub-03_ses-001_task-airstriker_run-01_level-1_rep-01.bk2", frames=120, seed=3,
                         folder=tiny_dataset / "sub-03" / "ses-001" / "gamelogs")
     result = snakemake("-n", dataset=tiny_dataset, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert planned_jobs(result.stdout)["replay_run"] == 1
+    jobs = planned_jobs(result.stdout)
+    assert jobs["replay_run"] == 1 and jobs["events_extract"] == 1 and jobs["events_counts"] == 1
     assert "sub-03_ses-001" in result.stdout and "sub-01_ses-001_task-airstriker_run-01_level-1_rep-01.bk2" not in result.stdout
 
 

@@ -71,6 +71,17 @@ def _events(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("event-counts")
+def _event_counts(args: argparse.Namespace) -> int:
+    from shinobi_tools.gather import event_counts
+
+    table = event_counts(args.events)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out, sep="\t", index=False)
+    print(f"{len(table)} runs → {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shinobi-tools", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -111,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     events.add_argument("--descriptions", type=Path, help="YAML of phrasings overriding the game's built-in ones")
     events.add_argument("--seed", type=int, default=0, help="seed of the phrasing choice (default: 0)")
     events.add_argument("--video", type=Path, help="the run's mp4, linked from the ELAN file")
+    counts = sub.add_parser("event-counts", help="gather event counts per type per run into one TSV")
+    counts.add_argument("events", type=Path, nargs="+", help="per-run *_events.tsv files")
+    counts.add_argument("--out", type=Path, required=True)
     return parser
 
 

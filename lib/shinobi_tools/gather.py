@@ -1,0 +1,29 @@
+"""Dataset-level tables gathered from per-run outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+
+
+def read_events_tsv(path: str | Path) -> pd.DataFrame:
+    """A BIDS events TSV as written by the events stage (``n/a`` → missing)."""
+    return pd.read_csv(path, sep="\t", na_values="n/a", keep_default_na=False)
+
+
+def event_counts(events_tsvs: list[str | Path]) -> pd.DataFrame:
+    """Counts of each event type per run: one row per run (``run`` + one column per type), sorted."""
+    rows = []
+    for path in events_tsvs:
+        stem = Path(path).name.removesuffix(".tsv").removesuffix("_events")
+        counts = read_events_tsv(path)["trial_type"].value_counts()
+        rows.append({"run": stem, **counts.to_dict()})
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return pd.DataFrame(columns=["run"])
+    types = sorted(c for c in table.columns if c != "run")
+    table = table[["run", *types]].fillna(0)
+    table[types] = table[types].astype(int)
+    return table.sort_values("run").reset_index(drop=True)

@@ -1,0 +1,68 @@
+# Stage 3: per-run events (BIDS events.tsv + sidecar, summary, SRT/VTT subtitles, ELAN) and their counts.
+# Onsets use the states table's rate (the game's true 59.922743 fps for our replays) unless events.fps is set.
+
+EVENT_EXPORTS = config["events"]["formats"]
+PER_RUN_TARGETS.extend(
+    [f"{RESULTS}/events/{{run}}_events.tsv", f"{RESULTS}/events/{{run}}_summary.json"]
+    + [f"{RESULTS}/events/{{run}}.{fmt}" for fmt in EVENT_EXPORTS]
+)
+DATASET_TARGETS.append(f"{RESULTS}/events/event_counts.tsv")
+
+
+rule events_extract:
+    input:
+        states=f"{RESULTS}/replay/{{run}}_states.parquet",
+    output:
+        events=f"{RESULTS}/events/{{run}}_events.tsv",
+        sidecar=f"{RESULTS}/events/{{run}}_events.json",
+        summary=f"{RESULTS}/events/{{run}}_summary.json",
+        exports=[f"{RESULTS}/events/{{run}}.{fmt}" for fmt in EVENT_EXPORTS],
+    params:
+        out_dir=lambda wildcards, output: Path(output.events).parent,
+        game=config["game"],
+        options=" ".join(
+            filter(
+                None,
+                [
+                    f"--formats {','.join(EVENT_EXPORTS)}" if EVENT_EXPORTS else "",
+                    f"--fps {config['events']['fps']}" if config["events"]["fps"] else "",
+                    (
+                        f"--descriptions {config['events']['descriptions']}"
+                        if config["events"]["descriptions"]
+                        else ""
+                    ),
+                    f"--seed {config['events']['seed']}",
+                ],
+            )
+        ),
+        # The ELAN file links the run's video, relative to the events folder.
+        video=lambda wildcards: f"--video ../replay/{wildcards.run}.mp4" if config["replay"]["video"] else "",
+    log:
+        f"{RESULTS}/logs/events/{{run}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/events/{{run}}.tsv"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../envs/events.yaml"
+    shell:
+        "python -m shinobi_tools events --game {params.game} --states {input.states} "
+        "--out-dir {params.out_dir} {params.options} {params.video} > {log} 2>&1"
+
+
+rule events_counts:
+    input:
+        events=expand(f"{RESULTS}/events/{{run}}_events.tsv", run=RUNS),
+    output:
+        counts=report(
+            f"{RESULTS}/events/event_counts.tsv",
+            caption="../report/event_counts.rst",
+            category="Events",
+        ),
+    log:
+        f"{RESULTS}/logs/events/event_counts.log",
+    conda:
+        "../envs/events.yaml"
+    shell:
+        "python -m shinobi_tools event-counts {input.events} --out {output.counts} > {log} 2>&1"
