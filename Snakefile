@@ -12,7 +12,11 @@ validate(config, "config/schema.yaml")
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/fetch.smk"
 include: "workflow/rules/replay.smk"
+include: "workflow/rules/events.smk"
+include: "workflow/rules/clips.smk"
+include: "workflow/rules/dataset.smk"
 
 
 rule all:

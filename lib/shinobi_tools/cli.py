@@ -82,6 +82,59 @@ def _event_counts(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("clips")
+def _clips(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from shinobi_tools.clips import ClipOptions
+    from shinobi_tools.dataset import make_run_clips
+    from shinobi_tools.games import get_game
+    from shinobi_tools.qa import QAOptions
+
+    from shinobi_tools.events import frame_rate
+
+    game = get_game(args.game)
+    states = pd.read_parquet(args.states, columns=["frame", "time"])
+    fps = args.fps or frame_rate(states)
+    salient = tuple(game.salient_events)
+    clip_options = ClipOptions(length=args.length, stride=args.stride, out_fps=args.clip_fps, width=args.width,
+                               height=args.height, event_types=salient, seed=args.seed)
+    qa_options = QAOptions(grounding_types=salient, point_queries=args.point_queries, seed=args.seed)
+    path = make_run_clips(args.video, args.events, len(states), fps, args.out_dir, clip_options, qa_options,
+                          args.records)
+    print(f"clips → {args.out_dir}, records → {path}")
+    return 0
+
+
+@command("dataset")
+def _dataset(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from shinobi_tools.dataset import build_dataset
+
+    splits = pd.read_csv(args.splits, sep="\t")
+    counts = pd.read_csv(args.counts, sep="\t") if args.counts else None
+    written = build_dataset(args.records, args.clips_root, splits, args.out_dir, counts)
+    print(f"{len(written)} files → {args.out_dir}")
+    return 0
+
+
+@command("splits")
+def _splits(args: argparse.Namespace) -> int:
+    import yaml
+
+    from shinobi_tools.naming import parse_run_name
+    from shinobi_tools.splits import assign_splits
+
+    explicit = yaml.safe_load(args.explicit.read_text()) if args.explicit else None
+    runs = [parse_run_name(name) for name in args.runs]
+    table = assign_splits(runs, by=args.by, fractions=tuple(args.fractions), seed=args.seed, explicit=explicit)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out, sep="\t", index=False)
+    print(table["split"].value_counts().to_string())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shinobi-tools", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -125,6 +178,36 @@ def build_parser() -> argparse.ArgumentParser:
     counts = sub.add_parser("event-counts", help="gather event counts per type per run into one TSV")
     counts.add_argument("events", type=Path, nargs="+", help="per-run *_events.tsv files")
     counts.add_argument("--out", type=Path, required=True)
+    clips = sub.add_parser("clips", help="cut one run's clips and write its question-answer records")
+    clips.add_argument("--game", required=True)
+    clips.add_argument("--video", type=Path, required=True, help="the run's mp4")
+    clips.add_argument("--states", type=Path, required=True, help="the run's *_states.parquet")
+    clips.add_argument("--events", type=Path, required=True, help="the run's *_events.tsv")
+    clips.add_argument("--out-dir", type=Path, required=True, help="clips go to OUT_DIR/<run>/")
+    clips.add_argument("--records", type=Path, required=True, help="JSON file of the run's QA records")
+    clips.add_argument("--length", type=float, default=4.0, help="clip length in seconds (default: 4)")
+    clips.add_argument("--stride", type=float, default=2.0, help="seconds between window starts (default: 2)")
+    clips.add_argument("--clip-fps", type=float, default=8.0, help="frame rate of the clip files (default: 8)")
+    clips.add_argument("--width", type=int, default=160)
+    clips.add_argument("--height", type=int, default=112)
+    clips.add_argument("--point-queries", type=int, default=1, help="point questions per clip (default: 1)")
+    clips.add_argument("--fps", type=float, help="source frame rate (default: from the states table)")
+    clips.add_argument("--seed", type=int, default=0)
+
+    splits = sub.add_parser("splits", help="assign runs to train/val/test")
+    splits.add_argument("runs", nargs="+", help="run names (stems)")
+    splits.add_argument("--by", default="run", choices=["run", "subject", "session", "explicit"])
+    splits.add_argument("--fractions", type=float, nargs=3, default=[0.7, 0.15, 0.15], metavar=("TRAIN", "VAL", "TEST"))
+    splits.add_argument("--explicit", type=Path, help="YAML: split name → list of run names (with --by explicit)")
+    splits.add_argument("--seed", type=int, default=0)
+    splits.add_argument("--out", type=Path, required=True)
+
+    dataset = sub.add_parser("dataset", help="gather clip records into LLaVA and LLaMA-Factory JSON files")
+    dataset.add_argument("records", type=Path, nargs="+", help="per-run QA record files")
+    dataset.add_argument("--clips-root", type=Path, required=True)
+    dataset.add_argument("--splits", type=Path, required=True, help="splits.tsv (run, split)")
+    dataset.add_argument("--counts", type=Path, help="event_counts.tsv, for per-split statistics")
+    dataset.add_argument("--out-dir", type=Path, required=True)
     return parser
 
 

@@ -1,5 +1,6 @@
 # Helpers of the workflow: run discovery, wildcard constraints, input functions, final outputs.
 # Anything longer than a few lines belongs in the library (lib/shinobi_tools), where it is tested.
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -12,13 +13,30 @@ shell.prefix(f"export PYTHONPATH={shlex.quote(LIB)}${{{{PYTHONPATH:+:$PYTHONPATH
 from shinobi_tools.naming import find_runs  # noqa: E402
 
 DATASET = Path(config["dataset"])
+# DataLad: clone `datalad.source` into `dataset` on first use (names only: content comes per run, fetch.smk).
+if config["datalad"]["source"] and not DATASET.exists():
+    print(f"Cloning {config['datalad']['source']} into {DATASET} (datalad clone)", file=sys.stderr)
+    shell(f"datalad clone {shlex.quote(config['datalad']['source'])} {shlex.quote(str(DATASET))}")
+#: Whether the dataset root is a DataLad dataset whose bk2s are fetched per run by fetch.smk (checked once).
+DATALAD = config["datalad"]["get"] and (DATASET / ".datalad").is_dir()
 RUNS = {run.stem: run for run in find_runs(DATASET)}
 RESULTS = "results"
 
 
-def bk2_path(wildcards):
+def dataset_bk2(wildcards):
     """The dataset's bk2 for one run."""
     return str(DATASET / RUNS[wildcards.run].folder / f"{wildcards.run}.bk2")
+
+
+def bk2_path(wildcards):
+    """The bk2 a run's replay reads: the dataset's file, or in a DataLad dataset the copy fetch_bk2 makes."""
+    return f"{RESULTS}/fetch/{wildcards.run}.bk2" if DATALAD else dataset_bk2(wildcards)
+
+
+def annex_key(wildcards):
+    """The git-annex key (content hash) of a run's bk2 in a DataLad dataset: the name its symlink points to."""
+    path = Path(dataset_bk2(wildcards))
+    return Path(os.readlink(path)).name if path.is_symlink() else ""
 
 
 #: Per-run final outputs, as templates with `{run}`; each stage file adds its own.
