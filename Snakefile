@@ -17,6 +17,7 @@ include: "workflow/rules/replay.smk"
 include: "workflow/rules/events.smk"
 include: "workflow/rules/clips.smk"
 include: "workflow/rules/dataset.smk"
+include: "workflow/rules/evaluate.smk"
 
 
 rule all:

@@ -60,6 +60,10 @@ def test_run_then_add_a_run_reruns_only_that_run(tiny_dataset, tmp_path, make_ai
     events = tmp_path / "results" / "events"
     for suffix in ("_events.tsv", "_events.json", "_summary.json", ".srt", ".vtt", ".eaf"):
         assert len(list(events.glob(f"sub-*{suffix}"))) == 2, suffix
+    metrics = pd.read_csv(tmp_path / "results" / "evaluation" / "metrics.tsv", sep="\t")
+    assert {"prior", "periodic"} <= set(metrics["model"]) and "ALL" in set(metrics["event_type"])
+    dataset = tmp_path / "results" / "dataset"
+    assert (dataset / "llava" / "train.json").exists() and (dataset / "llamafactory" / "dataset_info.json").exists()
     counts = pd.read_csv(events / "event_counts.tsv", sep="\t")
     assert counts["run"].tolist() == [t.name.removesuffix("_states.parquet") for t in tables]
 

@@ -121,17 +121,127 @@ def _dataset(args: argparse.Namespace) -> int:
 
 @command("splits")
 def _splits(args: argparse.Namespace) -> int:
-    import yaml
-
     from shinobi_tools.naming import parse_run_name
-    from shinobi_tools.splits import assign_splits
+    from shinobi_tools.splits import assign_splits, read_explicit_splits
 
-    explicit = yaml.safe_load(args.explicit.read_text()) if args.explicit else None
+    explicit = read_explicit_splits(args.explicit)
     runs = [parse_run_name(name) for name in args.runs]
     table = assign_splits(runs, by=args.by, fractions=tuple(args.fractions), seed=args.seed, explicit=explicit)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out, sep="\t", index=False)
     print(table["split"].value_counts().to_string())
+    return 0
+
+
+def _frame_range(args: argparse.Namespace):
+    """The range of `frames`/`gif`: frames, seconds or an event with margins; returns (range, event row, fps)."""
+    from shinobi_tools.frames import FrameRange, event_range, probe_video, time_range
+
+    fps = args.video_fps or probe_video(args.video).fps
+    if args.event_tsv is not None:
+        if args.event_index is None:
+            raise InputError(f"{args.event_tsv}: give --event-index K (0-based row) with --event-tsv")
+        return (*event_range(args.event_tsv, args.event_index, fps, args.before, args.after), fps)
+    if args.start is not None and args.stop is not None:
+        return time_range(args.start, args.stop, fps), None, fps
+    if args.start_frame is not None and args.stop_frame is not None:
+        return FrameRange(args.start_frame, args.stop_frame), None, fps
+    raise InputError(f"{args.video}: give a range: --start-frame N --stop-frame M, --start S --stop S, "
+                     "or --event-tsv FILE --event-index K")
+
+
+@command("frames")
+def _frames(args: argparse.Namespace) -> int:
+    from shinobi_tools.frames import write_frames
+
+    frames, event, _ = _frame_range(args)
+    paths = write_frames(args.video, args.out_dir, frames, every=args.every, clip_to_end=event is not None)
+    print(f"{len(paths)} frames [{frames.start}, {frames.stop}) → {args.out_dir}")
+    return 0
+
+
+@command("gif")
+def _gif(args: argparse.Namespace) -> int:
+    from shinobi_tools.gif import GifOptions, make_gif
+
+    frames, event, fps = _frame_range(args)
+    caption = args.caption
+    if caption is None and event is not None and isinstance(event.get("description"), str):
+        caption = event["description"]
+    result = make_gif(args.video, args.out, frames, GifOptions(fps=args.fps, width=args.width, caption=caption),
+                      source_fps=fps, clip_to_end=event is not None)
+    print(f"{result.n_frames} GIF frames of [{frames.start}, {frames.stop}) → {result.path}")
+    return 0
+
+
+@command("find-frame")
+def _find_frame(args: argparse.Namespace) -> int:
+    from shinobi_tools.frames import find_frame_in_file
+
+    match = find_frame_in_file(args.states, args.condition)
+    if match is None:
+        print(f"{args.states}: no frame meets {args.condition!r}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({"frame": match.frame, "time": match.time, "condition": match.condition}))
+    else:
+        print(f"frame {match.frame} (t = {match.time:.3f} s)")
+    return 0
+
+
+def _add_range_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("video", type=Path, help="a run's mp4 (from `replay`)")
+    parser.add_argument("--start-frame", type=int, help="first frame (0-based)")
+    parser.add_argument("--stop-frame", type=int, help="frame after the last one (exclusive)")
+    parser.add_argument("--start", type=float, help="start time in seconds")
+    parser.add_argument("--stop", type=float, help="stop time in seconds (exclusive)")
+    parser.add_argument("--event-tsv", type=Path, help="a run's *_events.tsv; with --event-index")
+    parser.add_argument("--event-index", type=int, help="0-based row of the event in --event-tsv")
+    parser.add_argument("--before", type=float, default=1.0, help="seconds shown before the event (default: 1)")
+    parser.add_argument("--after", type=float, default=1.0, help="seconds shown after the event (default: 1)")
+    parser.add_argument("--video-fps", type=float, help="video frame rate for times (default: the video's)")
+
+
+@command("evaluate")
+def _evaluate(args: argparse.Namespace) -> int:
+    from shinobi_tools.evaluation import evaluate_pairs
+    from shinobi_tools.games import get_game
+    from shinobi_tools.metrics import metrics_json
+
+    salient = tuple(get_game(args.game).salient_events) if args.game else ()
+    table = evaluate_pairs(args.truth, args.pred, tuple(args.tolerances), salient)
+    if args.json:
+        print(json.dumps(metrics_json(table)))
+    else:
+        print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    return 0
+
+
+@command("baselines")
+def _baselines(args: argparse.Namespace) -> int:
+    from shinobi_tools.evaluation import write_baselines
+
+    written = write_baselines(args.train_events, args.train_summaries, args.test_summaries, args.out_dir, args.seed)
+    print(f"{len(written)} prediction files → {args.out_dir}")
+    return 0
+
+
+@command("metrics-table")
+def _metrics_table(args: argparse.Namespace) -> int:
+    from shinobi_tools.evaluation import metrics_table
+    from shinobi_tools.games import get_game
+
+    predictions = {}
+    for spec in args.model:
+        name, _, folder = spec.partition("=")
+        if not folder:
+            raise InputError(f"--model {spec!r}: write NAME=FOLDER (a folder of <run>_events.tsv files)")
+        predictions[name] = [Path(folder) / Path(t).name for t in args.truth]
+    table = metrics_table(args.truth, predictions, tuple(args.tolerances), tuple(get_game(args.game).salient_events))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out, sep="\t", index=False, float_format="%.4f")
+    headline = table[(table["event_type"].isin(["SALIENT", "ALL"])) & (table["tolerance"] == 0.5)]
+    print(headline[["model", "event_type", "precision", "recall", "f1"]].to_string(index=False))
     return 0
 
 
@@ -208,6 +318,42 @@ def build_parser() -> argparse.ArgumentParser:
     dataset.add_argument("--splits", type=Path, required=True, help="splits.tsv (run, split)")
     dataset.add_argument("--counts", type=Path, help="event_counts.tsv, for per-split statistics")
     dataset.add_argument("--out-dir", type=Path, required=True)
+
+    frames = sub.add_parser("frames", help="write PNG frames of a frame range, time range or event (frame-exact)")
+    _add_range_arguments(frames)
+    frames.add_argument("--out-dir", type=Path, required=True, help="PNGs go to OUT_DIR/<stem>_frame-<index>.png")
+    frames.add_argument("--every", type=int, default=1, help="keep every N-th frame (default: 1)")
+    gif = sub.add_parser("gif", help="an animated GIF of a frame range, time range or event, with a caption")
+    _add_range_arguments(gif)
+    gif.add_argument("--out", type=Path, required=True, help="the GIF file")
+    gif.add_argument("--fps", type=float, default=15.0, help="frame rate of the GIF (default: 15)")
+    gif.add_argument("--width", type=int, default=320, help="width in pixels, aspect kept (default: 320)")
+    gif.add_argument("--caption", help="text in a band at the bottom (default with an event: its description)")
+    find = sub.add_parser("find-frame", help="first frame where per-frame variables meet a condition")
+    find.add_argument("states", type=Path, help="a run's *_states.parquet")
+    find.add_argument("condition", help="VARIABLE OP VALUE (>= <= > < == !=), several joined with &")
+    find.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate = sub.add_parser("evaluate", help="precision/recall/F1 of predicted events against true events")
+    evaluate.add_argument("--truth", type=Path, nargs="+", required=True, help="true <run>_events.tsv file(s)")
+    evaluate.add_argument("--pred", type=Path, nargs="+", required=True,
+                          help="predicted events, one file per truth file, in the same order")
+    evaluate.add_argument("--tolerances", type=float, nargs="+", default=[0.25, 0.5, 1.0, 2.0])
+    evaluate.add_argument("--game", help="adds the SALIENT average over the game's salient event types")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+
+    baselines = sub.add_parser("baselines", help="prior and periodic predictions at the training event rates")
+    baselines.add_argument("--train-events", type=Path, nargs="+", required=True)
+    baselines.add_argument("--train-summaries", type=Path, nargs="+", required=True)
+    baselines.add_argument("--test-summaries", type=Path, nargs="+", required=True)
+    baselines.add_argument("--out-dir", type=Path, required=True)
+    baselines.add_argument("--seed", type=int, default=0)
+
+    table = sub.add_parser("metrics-table", help="the results table: every model against the test runs' events")
+    table.add_argument("--truth", type=Path, nargs="+", required=True, help="the test runs' <run>_events.tsv")
+    table.add_argument("--model", nargs="+", required=True, help="NAME=FOLDER of <run>_events.tsv predictions")
+    table.add_argument("--game", required=True)
+    table.add_argument("--tolerances", type=float, nargs="+", default=[0.25, 0.5, 1.0, 2.0])
+    table.add_argument("--out", type=Path, required=True)
     return parser
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import yaml
 
 from shinobi_tools.errors import InputError
 from shinobi_tools.naming import RunName
@@ -56,8 +59,9 @@ def _unit_hash(text: str) -> float:
 
 
 def _fill_empty_splits(split_of_group: dict, position: dict, shares: np.ndarray, fractions) -> None:
-    """Give each split with a positive fraction at least one group, taken from a split with several."""
-    for index, split in enumerate(SPLITS):
+    """Give each split with a positive fraction at least one group, taken from a split with several
+    (test before validation: evaluation needs unseen runs more than early stopping does)."""
+    for index, split in ((0, "train"), (2, "test"), (1, "val")):
         if fractions[index] <= 0 or split in split_of_group.values():
             continue
         sizes = pd.Series(list(split_of_group.values())).value_counts()
@@ -67,6 +71,19 @@ def _fill_empty_splits(split_of_group: dict, position: dict, shares: np.ndarray,
         low = shares[index - 1] if index else 0.0
         centre = (low + shares[index]) / 2
         split_of_group[min(donors, key=lambda g: abs(position[g] - centre))] = split
+
+
+def read_explicit_splits(path: str | Path | None) -> dict[str, list[str]] | None:
+    """The YAML of explicit split lists (split name → run names), or None without a path."""
+    if not path:
+        return None
+    try:
+        lists = yaml.safe_load(Path(path).read_text()) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise InputError(f"{path}: cannot read the explicit split lists ({error})") from None
+    if not isinstance(lists, dict):
+        raise InputError(f"{path}: expected a mapping of train/val/test to lists of run names")
+    return {str(k): [str(run) for run in v or []] for k, v in lists.items()}
 
 
 def _explicit_splits(stems: list[str], explicit: dict[str, list[str]]) -> pd.DataFrame:

@@ -11,6 +11,7 @@ sys.path.insert(0, LIB)
 shell.prefix(f"export PYTHONPATH={shlex.quote(LIB)}${{{{PYTHONPATH:+:$PYTHONPATH}}}}; ")
 
 from shinobi_tools.naming import find_runs  # noqa: E402
+from shinobi_tools.splits import assign_splits, read_explicit_splits  # noqa: E402
 
 DATASET = Path(config["dataset"])
 # DataLad: clone `datalad.source` into `dataset` on first use (names only: content comes per run, fetch.smk).
@@ -21,6 +22,15 @@ if config["datalad"]["source"] and not DATASET.exists():
 DATALAD = config["datalad"]["get"] and (DATASET / ".datalad").is_dir()
 RUNS = {run.stem: run for run in find_runs(DATASET)}
 RESULTS = "results"
+# Splits are a pure function of the run names and the config, so the DAG knows the test runs up front.
+SPLITS = assign_splits(
+    list(RUNS.values()),
+    by=config["split"]["by"],
+    fractions=tuple(config["split"]["fractions"]),
+    seed=config["split"]["seed"],
+    explicit=read_explicit_splits(config["split"]["explicit"]),
+)
+RUNS_IN = {name: SPLITS.loc[SPLITS["split"] == name, "run"].tolist() for name in ("train", "val", "test")}
 
 
 def dataset_bk2(wildcards):

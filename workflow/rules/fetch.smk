@@ -26,6 +26,6 @@ if DATALAD:
             "if ! out=$(datalad get -d {params.dataset:q} {params.source:q} 2>&1); then"
             " echo \"error: {params.source}: content not available;"
             " \\`datalad get -d {params.dataset} {params.source}\\` failed:"
-            " $(printf '%s' \"$out\" | grep -m1 -iE 'error|fail|unable' | tr -s '[:space:]' ' ')"
+            " $(printf '%s' \"$out\" | grep -m1 -iE 'error|fail|unable' | tr -s '[:space:]' ' ' | sed 's/ $//')"
             " (check access to the dataset's siblings: datalad siblings -d {params.dataset})\" > {log};"
             " exit 1; fi; printf '%s\\n' \"$out\" > {log}; cp --dereference {params.source:q} {output.bk2:q}"
