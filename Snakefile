@@ -8,6 +8,9 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 validate(config, "config/schema.yaml")
 
 
@@ -18,6 +21,7 @@ include: "workflow/rules/events.smk"
 include: "workflow/rules/clips.smk"
 include: "workflow/rules/dataset.smk"
 include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

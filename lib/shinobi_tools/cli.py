@@ -245,6 +245,27 @@ def _metrics_table(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("plot")
+def _plot(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from shinobi_tools import plots
+    from shinobi_tools.gather import read_events_tsv
+
+    named = dict(spec.partition("=")[::2] for spec in args.inputs)
+    if args.kind == "f1":
+        plots.f1_bars(pd.read_csv(args.inputs[0], sep="\t"), args.out, args.tolerance)
+    elif args.kind == "stats":
+        plots.split_statistics(pd.read_csv(args.inputs[0], sep="\t"), args.out)
+    elif args.kind == "curves":
+        plots.training_curves({name: pd.read_csv(path, sep="\t") for name, path in named.items()}, args.out)
+    else:  # timeline: truth=TSV then model=TSV pairs
+        truth = read_events_tsv(named.pop("truth"))
+        plots.timeline(truth, {name: read_events_tsv(path) for name, path in named.items()}, args.out, args.title)
+    print(f"→ {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shinobi-tools", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -354,6 +375,13 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("--game", required=True)
     table.add_argument("--tolerances", type=float, nargs="+", default=[0.25, 0.5, 1.0, 2.0])
     table.add_argument("--out", type=Path, required=True)
+    plot = sub.add_parser("plot", help="report figures")
+    plot.add_argument("kind", choices=["f1", "stats", "curves", "timeline"])
+    plot.add_argument("inputs", nargs="+", help="f1: metrics.tsv; stats: statistics.tsv; curves: NAME=metrics.tsv ...; "
+                      "timeline: truth=EVENTS.tsv NAME=EVENTS.tsv ...")
+    plot.add_argument("--out", type=Path, required=True)
+    plot.add_argument("--tolerance", type=float, default=0.5)
+    plot.add_argument("--title", default="")
     return parser
 
 

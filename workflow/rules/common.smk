@@ -3,6 +3,8 @@
 import os
 import shlex
 import sys
+
+import yaml
 from pathlib import Path
 
 # Jobs run `python -m shinobi_tools` from this checkout, also inside --sdm conda environments.

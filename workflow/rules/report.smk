@@ -1,0 +1,70 @@
+# The report's figures: results table bars, per-test-run timelines, dataset statistics, the config used.
+# `snakemake --report results/report.html` collects every output wrapped in report().
+
+FIGURES = f"{RESULTS}/report"
+if RUNS_IN["train"] and RUNS_IN["test"]:
+    DATASET_TARGETS.extend(
+        [f"{FIGURES}/f1_bars.png", f"{FIGURES}/split_statistics.png", f"{FIGURES}/config.yaml"]
+        + expand(f"{FIGURES}/timelines/{{run}}.png", run=RUNS_IN["test"])
+    )
+
+
+rule report_f1_bars:
+    input:
+        metrics=rules.evaluate_metrics.output.metrics,
+    output:
+        figure=report(f"{FIGURES}/f1_bars.png", caption="../report/f1_bars.rst", category="Evaluation"),
+    log:
+        f"{RESULTS}/logs/report/f1_bars.log",
+    conda:
+        "../envs/events.yaml"
+    shell:
+        "python -m shinobi_tools plot f1 {input.metrics} --out {output.figure} > {log} 2>&1"
+
+
+rule report_timeline:
+    input:
+        truth=f"{RESULTS}/events/{{run}}_events.tsv",
+        predictions=lambda wildcards: expand(f"{PREDICTIONS}/{{model}}/{wildcards.run}_events.tsv", model=MODELS),
+    output:
+        figure=report(
+            f"{FIGURES}/timelines/{{run}}.png",
+            caption="../report/timeline.rst",
+            category="Timelines",
+            labels={"run": "{run}"},
+        ),
+    params:
+        models=lambda wildcards: " ".join(
+            f"{model}={PREDICTIONS}/{model}/{wildcards.run}_events.tsv" for model in MODELS
+        ),
+    log:
+        f"{RESULTS}/logs/report/timeline_{{run}}.log",
+    conda:
+        "../envs/events.yaml"
+    shell:
+        "python -m shinobi_tools plot timeline truth={input.truth} {params.models} --title {wildcards.run} "
+        "--out {output.figure} > {log} 2>&1"
+
+
+rule report_statistics:
+    input:
+        statistics=rules.dataset_build.output.statistics,
+    output:
+        figure=report(f"{FIGURES}/split_statistics.png", caption="../report/statistics.rst", category="Dataset"),
+    log:
+        f"{RESULTS}/logs/report/statistics.log",
+    conda:
+        "../envs/events.yaml"
+    shell:
+        "python -m shinobi_tools plot stats {input.statistics} --out {output.figure} > {log} 2>&1"
+
+
+rule report_config:
+    output:
+        config=report(f"{FIGURES}/config.yaml", caption="../report/config.rst", category="Method"),
+    params:
+        resolved=lambda wildcards: yaml.safe_dump(config, sort_keys=False),
+    log:
+        f"{RESULTS}/logs/report/config.log",
+    run:
+        Path(output.config).write_text(params.resolved)
