@@ -266,6 +266,22 @@ def _plot(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("preview")
+def _preview(args: argparse.Namespace) -> int:
+    from shinobi_tools.gather import read_events_tsv
+    from shinobi_tools.preview import annotated_preview
+
+    sources = {}
+    for spec in args.events:
+        name, _, path = spec.partition("=")
+        if not path:
+            raise InputError(f"{spec!r}: write NAME=EVENTS.tsv (e.g. truth=run_events.tsv)")
+        sources[name] = read_events_tsv(path)
+    path = annotated_preview(args.video, sources, args.out, args.start, args.length, args.fps, args.width)
+    print(f"→ {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shinobi-tools", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -382,6 +398,14 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--out", type=Path, required=True)
     plot.add_argument("--tolerance", type=float, default=0.5)
     plot.add_argument("--title", default="")
+    preview = sub.add_parser("preview", help="GIF of part of a run with true and predicted events under each frame")
+    preview.add_argument("video", type=Path)
+    preview.add_argument("events", nargs="+", help="NAME=EVENTS.tsv, one per source (truth first)")
+    preview.add_argument("--out", type=Path, required=True)
+    preview.add_argument("--start", type=float, default=0.0, help="seconds (default: 0)")
+    preview.add_argument("--length", type=float, default=10.0, help="seconds (default: 10)")
+    preview.add_argument("--fps", type=float, default=10.0)
+    preview.add_argument("--width", type=int, default=320)
     return parser
 
 

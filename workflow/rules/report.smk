@@ -5,6 +5,7 @@ FIGURES = f"{RESULTS}/report"
 if RUNS_IN["train"] and RUNS_IN["test"]:
     DATASET_TARGETS.extend(
         [f"{FIGURES}/f1_bars.png", f"{FIGURES}/split_statistics.png", f"{FIGURES}/config.yaml"]
+        + [f"{FIGURES}/preview.gif"]
         + expand(f"{FIGURES}/timelines/{{run}}.png", run=RUNS_IN["test"])
     )
 
@@ -68,3 +69,22 @@ rule report_config:
         f"{RESULTS}/logs/report/config.log",
     run:
         Path(output.config).write_text(params.resolved)
+
+
+rule report_preview:
+    input:
+        video=f"{RESULTS}/replay/{RUNS_IN['test'][0]}.mp4" if RUNS_IN["test"] else [],
+        truth=f"{RESULTS}/events/{RUNS_IN['test'][0]}_events.tsv" if RUNS_IN["test"] else [],
+        predictions=lambda wildcards: expand(f"{PREDICTIONS}/{{model}}/{RUNS_IN['test'][0]}_events.tsv", model=MODELS),
+    output:
+        preview=report(f"{FIGURES}/preview.gif", caption="../report/preview.rst", category="Evaluation"),
+    params:
+        sources=lambda wildcards, input: " ".join(f"{m}={p}" for m, p in zip(MODELS, input.predictions)),
+        length=config["report"]["preview_seconds"],
+    log:
+        f"{RESULTS}/logs/report/preview.log",
+    conda:
+        "../envs/events.yaml"
+    shell:
+        "python -m shinobi_tools preview {input.video} truth={input.truth} {params.sources} --length {params.length} "
+        "--out {output.preview} > {log} 2>&1"
