@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt  # headless machines fall back to Agg; notebooks keep their inline backend
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from shinobi_tools.metrics import ALL, MACRO, SALIENT  # noqa: E402
+from shinobi_tools.metrics import ALL, MACRO, SALIENT
 
 _SUMMARY_ROWS = (SALIENT, ALL, MACRO)
 
