@@ -9,7 +9,7 @@ CORES ?= 2
 TORCH ?= torch==2.13.0
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup demo test test-fast dag clean
+.PHONY: setup demo report test test-fast dag bench-dryrun clean
 
 setup: $(STAMP)
 
@@ -21,7 +21,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: setup
-	$(BIN)/snakemake --cores $(CORES) --printshellcmds
+	$(BIN)/snakemake --cores $(CORES)
+	$(MAKE) --no-print-directory report
+	$(BIN)/shinobi-tools results results/evaluation/metrics.tsv
+	@echo "Report: $(CURDIR)/results/report.html"
+
+report: setup
+	$(BIN)/snakemake --report results/report.html
 
 test: setup
 	$(BIN)/python -m pytest
@@ -29,10 +35,18 @@ test: setup
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow"
 
+# The rule graph and the job DAG as SVG (graphviz `dot`: apt-get install graphviz); DAG_ARGS passes options,
+# e.g. `make dag DAG_ARGS="--config dataset=PATH"`.
 dag: setup
+	@command -v dot >/dev/null || { echo "error: graphviz 'dot' not found; install it (apt-get install graphviz)"; exit 2; }
 	mkdir -p results
-	$(BIN)/snakemake --rulegraph | dot -Tsvg > results/rulegraph.svg
-	$(BIN)/snakemake --dag | dot -Tsvg > results/dag.svg
+	$(BIN)/snakemake $(DAG_ARGS) --rulegraph | dot -Tsvg > results/rulegraph.svg
+	$(BIN)/snakemake $(DAG_ARGS) --dag | dot -Tsvg > results/dag.svg
+	@echo "wrote results/rulegraph.svg results/dag.svg"
+
+# Dry run of a synthetic 1,000-run dataset (bench/dryrun.py; results in BENCHMARKS.md).
+bench-dryrun: setup
+	$(BIN)/python bench/dryrun.py --runs 1000
 
 clean:
 	rm -rf results/* .snakemake

@@ -282,6 +282,20 @@ def _preview(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("results")
+def _results(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    table = pd.read_csv(args.metrics, sep="\t")
+    at = table[table["tolerance"] == args.tolerance]
+    wide = at.pivot_table(index="model", columns="event_type", values="f1", aggfunc="first", sort=False)
+    first = [c for c in ("SALIENT", "ALL", "MACRO") if c in wide.columns]
+    wide = wide[first + sorted(c for c in wide.columns if c not in first)]
+    print(f"F1 at ±{args.tolerance:g} s on the test runs ({args.metrics}):")
+    print(wide.to_string(float_format=lambda x: f"{x:.2f}"))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shinobi-tools", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -406,6 +420,9 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--length", type=float, default=10.0, help="seconds (default: 10)")
     preview.add_argument("--fps", type=float, default=10.0)
     preview.add_argument("--width", type=int, default=320)
+    results = sub.add_parser("results", help="print the results table (F1 per model and event type)")
+    results.add_argument("metrics", type=Path, help="results/evaluation/metrics.tsv")
+    results.add_argument("--tolerance", type=float, default=0.5)
     return parser
 
 
