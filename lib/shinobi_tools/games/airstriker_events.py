@@ -10,6 +10,8 @@ After game over the game resets the score, so the summary's ``end_score`` is tak
   fall on the same frame).
 * ``LifeLost``: ``lives`` drops; the event spans the "Get ready" sequence, from ``gameover``
   leaving 9 for 0 (the screen already shows one life less) to the drop.
+  The last ship's destruction is a ``LifeLost`` too (it looks the same on screen; ``lives`` just
+  has nothing left to drop), lasting as long as a respawn sequence would.
 * ``GameOver``: the last ship is destroyed (``gameover`` enters 0 while ``lives`` is 0);
   lasts until the end of the recording.
 """
@@ -25,6 +27,8 @@ REQUIRED = ("lives", "score", "gameover")
 FLYING = 9
 #: Longest "Get ready" sequence before a lives drop, in seconds (measured: ~80 frames).
 _SEQUENCE_S = 5.0
+#: Frames from the hit to the lives drop (measured), the length given to the last ship's LifeLost.
+_HIT_TO_DROP = 81
 
 
 def _sequence_starts(gameover: np.ndarray) -> np.ndarray:
@@ -50,6 +54,10 @@ def detect(table: pd.DataFrame, options: dict) -> pd.DataFrame:
             lost.loc[i, "frame_start"] = int(before[-1])
 
     final = [s for s in starts if lives[s] == 0]
+    if final:
+        last = {"trial_type": "LifeLost", "frame_start": final[0], "frame_stop": min(final[0] + _HIT_TO_DROP, n),
+                "value_before": 0, "value_after": 0, "family": "life"}
+        lost = pd.concat([lost, pd.DataFrame([last])], ignore_index=True) if len(lost) else pd.DataFrame([last])
     over = pd.DataFrame({
         "trial_type": ["GameOver"] * bool(final), "frame_start": final[:1], "frame_stop": [n] * bool(final),
         "value_before": [0] * bool(final), "value_after": [0] * bool(final), "family": ["life"] * bool(final),
