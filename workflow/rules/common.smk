@@ -4,6 +4,7 @@ import os
 import shlex
 import sys
 
+import pandas as pd
 import yaml
 from pathlib import Path
 
@@ -15,11 +16,18 @@ shell.prefix(f"export PYTHONPATH={shlex.quote(LIB)}${{{{PYTHONPATH:+:$PYTHONPATH
 from shinobi_tools.naming import find_runs  # noqa: E402
 from shinobi_tools.splits import assign_splits, read_explicit_splits  # noqa: E402
 
+def repo_file(path):
+    """A path from the config: absolute, or relative to the working directory where it exists there,
+    else to this repository (config/*.yaml, resources/)."""
+    path = Path(path)
+    return str(path) if path.is_absolute() or path.exists() else str(Path(workflow.basedir) / path)
+
+
 DATASET = Path(config["dataset"])
 # DataLad: clone `datalad.source` into `dataset` on first use (names only: content comes per run, fetch.smk).
 if config["datalad"]["source"] and not DATASET.exists():
     print(f"Cloning {config['datalad']['source']} into {DATASET} (datalad clone)", file=sys.stderr)
-    shell(f"datalad clone {shlex.quote(config['datalad']['source'])} {shlex.quote(str(DATASET))}")
+    shell(f"datalad clone {shlex.quote(config['datalad']['source'])} {shlex.quote(str(DATASET))} >&2")
 #: Whether the dataset root is a DataLad dataset whose bk2s are fetched per run by fetch.smk (checked once).
 DATALAD = config["datalad"]["get"] and (DATASET / ".datalad").is_dir()
 RUNS = {run.stem: run for run in find_runs(DATASET)}

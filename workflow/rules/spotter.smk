@@ -1,0 +1,63 @@
+# The non-LLM baseline: a CNN + temporal-convolution event spotter trained from scratch on the train runs
+# (the validation runs tune its thresholds), then run on the unseen test runs.
+
+SPOTTER = config["spotter"]
+if SPOTTER["enabled"]:
+    MODELS.append("spotter")
+
+
+rule train_spotter:
+    input:
+        splits=rules.dataset_build.output.splits,
+        videos=expand(f"{RESULTS}/replay/{{run}}.mp4", run=RUNS_IN["train"] + RUNS_IN["val"]),
+        events=expand(f"{RESULTS}/events/{{run}}_events.tsv", run=RUNS_IN["train"] + RUNS_IN["val"]),
+        counts=rules.events_counts.output.counts,
+        config=repo_file(SPOTTER["config"]),
+    output:
+        checkpoint=f"{RESULTS}/models/spotter/spotter.pt",
+        metrics=f"{RESULTS}/models/spotter/metrics.tsv",
+    params:
+        video_dir=lambda wildcards, input: Path(input.videos[0]).parent,
+        events_dir=lambda wildcards, input: Path(input.events[0]).parent,
+        out_dir=lambda wildcards, output: Path(output.checkpoint).parent,
+        steps=f"--steps {SPOTTER['steps']}" if SPOTTER["steps"] else "",
+        types=lambda wildcards, input: " ".join(
+            pd.read_csv(input.counts, sep="\t", nrows=0).columns.drop("run")
+        ),
+    log:
+        f"{RESULTS}/logs/spotter/train.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/spotter/train.tsv"
+    threads: 2
+    resources:
+        mem_mb=6000,
+        runtime=120,
+    conda:
+        "../envs/ml.yaml"
+    shell:
+        "python -m shinobi_tools spotter-train --splits {input.splits} --video-dir {params.video_dir} "
+        "--events-dir {params.events_dir} --types {params.types} --out-dir {params.out_dir} "
+        "--config {input.config} {params.steps} > {log} 2>&1"
+
+
+rule predict_spotter:
+    input:
+        checkpoint=rules.train_spotter.output.checkpoint,
+        videos=expand(f"{RESULTS}/replay/{{run}}.mp4", run=RUNS_IN["test"]),
+    output:
+        events=expand(f"{PREDICTIONS}/spotter/{{run}}_events.tsv", run=RUNS_IN["test"]),
+    params:
+        out_dir=lambda wildcards, output: Path(output.events[0]).parent,
+    log:
+        f"{RESULTS}/logs/spotter/predict.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/spotter/predict.tsv"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    conda:
+        "../envs/ml.yaml"
+    shell:
+        "python -m shinobi_tools spot {input.videos} --checkpoint {input.checkpoint} "
+        "--out-dir {params.out_dir} > {log} 2>&1"

