@@ -1,0 +1,107 @@
+"""The Narval profile on a real single-node SLURM (tests/slurm_cluster.py): same outputs as a local run.
+
+Needs Debian's ``slurmctld slurmd slurm-client munge`` and root (``.ci/run`` installs them, so CI runs it);
+elsewhere it skips with the reason. The profile is used as is, except for what this one-node cluster
+cannot share with Narval: the account and partition, and the job status command (no slurmdbd here, so
+``sacct`` never answers; ``squeue`` with MinJobAge=300 does).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import REPO_ROOT
+from slurm_cluster import PARTITION, ClusterUnavailable, SlurmCluster
+
+pytestmark = pytest.mark.slow
+
+SNAKEMAKE = Path(sys.executable).parent / "snakemake"
+PROFILE = REPO_ROOT / "profiles" / "narval"
+TARGET = "results/events/event_counts.tsv"
+RUNS = [f"sub-0{s}_ses-001_task-airstriker_run-01_level-1_rep-01" for s in (1, 2)]
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    try:
+        with SlurmCluster(tmp_path_factory.mktemp("slurm")) as running:
+            yield running
+    except ClusterUnavailable as reason:
+        pytest.skip(f"no single-node SLURM here: {reason}")
+
+
+def test_profile_entries_are_all_commented():
+    """Every key of the profile has a comment on the line(s) just above it."""
+    lines = (PROFILE / "config.yaml").read_text().splitlines()
+    for i, line in enumerate(lines):
+        if re.match(r"^\s*[\w-]+:", line):
+            above = lines[i - 1].strip() if i else ""
+            assert above.startswith("#"), f"profiles/narval/config.yaml:{i + 1} `{line.strip()}` has no comment"
+
+
+def snakemake(*args: str, dataset: Path, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    command = ["timeout", "-s", "KILL", "240", str(SNAKEMAKE), "--snakefile", str(REPO_ROOT / "Snakefile"),
+               "--directory", str(cwd), "--configfile", str(REPO_ROOT / "config" / "config.yaml"),
+               "--config", f"dataset={dataset}", *args]
+    return subprocess.run(command, capture_output=True, text=True, cwd=cwd,
+                          env={**(env or {}), "PATH": f"{SNAKEMAKE.parent}:/usr/bin:/bin", "HOME": str(cwd)})
+
+
+def test_profile_dry_run_accepts_rules_that_do_not_exist_yet(tmp_path, make_airstriker_bk2):
+    """The profile parses, and its set-resources for the future GPU rules do not break today's workflow."""
+    make_airstriker_bk2(folder=tmp_path / "dataset" / "sub-01" / "ses-001" / "gamelogs", frames=120)
+    (tmp_path / "work").mkdir()
+    result = snakemake("-n", "--profile", str(PROFILE), TARGET, dataset=tmp_path / "dataset", cwd=tmp_path / "work")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "replay_run" in result.stdout and "slurm_account=def-<pi>" in result.stdout
+
+
+def test_workflow_through_slurm_gives_the_local_outputs(cluster, tmp_path, make_airstriker_bk2):
+    dataset = tmp_path / "dataset"
+    for seed, run in enumerate(RUNS, start=1):
+        make_airstriker_bk2(f"{run}.bk2", frames=120, seed=seed,
+                            folder=dataset / run[:6] / "ses-001" / "gamelogs")
+    local, remote = tmp_path / "local", tmp_path / "slurm"
+    local.mkdir(), remote.mkdir()
+
+    # The Narval profile with only the site values this cluster cannot share.
+    profile = yaml.safe_load((PROFILE / "config.yaml").read_text())
+    profile["default-resources"].update(slurm_account="def-test", slurm_partition=PARTITION)
+    profile.update({"slurm-status-command": "squeue", "slurm-init-seconds-before-status-checks": 2,
+                    "slurm-keep-successful-logs": True})
+    (tmp_path / "profile").mkdir()
+    (tmp_path / "profile" / "config.yaml").write_text(yaml.safe_dump(profile))
+
+    # The per-run stages (replay, events) and their gather: ~4 s per SLURM job here, so not the whole workflow.
+    result = snakemake("--cores", "2", TARGET, dataset=dataset, cwd=local)
+    assert result.returncode == 0, result.stderr
+    result = snakemake("--profile", str(tmp_path / "profile"), TARGET, dataset=dataset, cwd=remote, env=cluster.env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:] + cluster.logs()
+
+    # Every job but the local ones went through sbatch: its SLURM id is in Snakemake's log, SLURM ran it to
+    # completion, and its SLURM log sits under the rule's name (one per replay, named by the SLURM id).
+    log = result.stdout + result.stderr
+    ids = re.findall(r"has been submitted with SLURM jobid (\d+)", log)
+    planned = dict(re.findall(r"^(\w+)\s+(\d+)$", log.split("Job stats:")[1].split("total")[0], re.MULTILINE))
+    assert len(set(ids)) == sum(int(n) for rule, n in planned.items() if rule != "all") > 0, log[-3000:]
+    states = dict(line.split() for line in cluster.run("squeue", "--noheader", "--states=all",
+                                                       "--format=%i %T").stdout.splitlines())
+    assert all(states.get(i) == "COMPLETED" for i in ids), states
+    replay_logs = sorted((remote / ".snakemake" / "slurm_logs" / "rule_replay_run").glob("*/*.log"))
+    assert sorted(p.parent.name for p in replay_logs) == RUNS
+    assert {p.stem for p in replay_logs} <= set(ids)
+
+    assert (remote / TARGET).read_bytes() == (local / TARGET).read_bytes()
+    for run in RUNS:
+        expected = pd.read_parquet(local / "results" / "replay" / f"{run}_states.parquet")
+        pd.testing.assert_frame_equal(pd.read_parquet(remote / "results" / "replay" / f"{run}_states.parquet"),
+                                      expected)
+        assert (remote / "results" / "replay" / f"{run}.mp4").read_bytes() == \
+            (local / "results" / "replay" / f"{run}.mp4").read_bytes()
