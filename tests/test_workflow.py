@@ -14,9 +14,16 @@ from conftest import REPO_ROOT
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 
 
+#: The tiny scenario: a few training steps for the spotter and the video LLM, 2 s clips.
+TINY = ["spotter={enabled: true, config: config/spotter_demo.yaml, steps: 3}",
+        "vlm={enabled: true, config: config/finetune_demo.yaml, steps: 2}",
+        "clips={length: 2.0, stride: 1.0}"]
+
+
 def snakemake(*args: str, dataset: Path, cwd: Path) -> subprocess.CompletedProcess:
     command = [str(SNAKEMAKE), "--snakefile", str(REPO_ROOT / "Snakefile"), "--directory", str(cwd),
-               "--configfile", str(REPO_ROOT / "config" / "config.yaml"), "--config", f"dataset={dataset}", *args]
+               "--configfile", str(REPO_ROOT / "config" / "config.yaml"), "--config", f"dataset={dataset}", *TINY,
+               *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=cwd,
                           env={"PATH": f"{SNAKEMAKE.parent}:/usr/bin:/bin", "HOME": str(cwd)})
 
@@ -30,7 +37,7 @@ def planned_jobs(output: str) -> dict[str, int]:
 @pytest.fixture
 def tiny_dataset(tmp_path, make_airstriker_bk2):
     root = tmp_path / "dataset"
-    for subject, seed in (("01", 1), ("02", 2)):
+    for subject, seed in (("01", 1), ("02", 2), ("04", 4)):
         make_airstriker_bk2(f"sub-{subject}_ses-001_task-airstriker_run-01_level-1_rep-01.bk2", frames=240,
                             seed=seed, folder=root / f"sub-{subject}" / "ses-001" / "gamelogs")
     return root
@@ -40,7 +47,8 @@ def test_dry_run_lists_one_job_per_run_and_stage(tiny_dataset, tmp_path):
     result = snakemake("-n", dataset=tiny_dataset, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     jobs = planned_jobs(result.stdout)
-    assert jobs["replay_run"] == 2 and jobs["events_extract"] == 2 and jobs["events_counts"] == 1
+    assert jobs["replay_run"] == 3 and jobs["events_extract"] == 3 and jobs["events_counts"] == 1
+    assert jobs["train_spotter"] == jobs["train_finetune"] == jobs["predict_annotate"] == jobs["evaluate_metrics"] == 1
 
 
 def test_lint_is_clean(tiny_dataset, tmp_path):
@@ -54,14 +62,17 @@ def test_run_then_add_a_run_reruns_only_that_run(tiny_dataset, tmp_path, make_ai
     assert result.returncode == 0, result.stderr
     replay = tmp_path / "results" / "replay"
     tables = sorted(replay.glob("*_states.parquet"))
-    assert len(tables) == 2 and all(len(pd.read_parquet(t)) == 240 for t in tables)
-    assert len(list(replay.glob("*.mp4"))) == 2
-    assert len(list((tmp_path / "results" / "benchmarks" / "replay").glob("*.tsv"))) == 2
+    assert len(tables) == 3 and all(len(pd.read_parquet(t)) == 240 for t in tables)
+    assert len(list(replay.glob("*.mp4"))) == 3
+    assert len(list((tmp_path / "results" / "benchmarks" / "replay").glob("*.tsv"))) == 3
     events = tmp_path / "results" / "events"
     for suffix in ("_events.tsv", "_events.json", "_summary.json", ".srt", ".vtt", ".eaf"):
-        assert len(list(events.glob(f"sub-*{suffix}"))) == 2, suffix
+        assert len(list(events.glob(f"sub-*{suffix}"))) == 3, suffix
     metrics = pd.read_csv(tmp_path / "results" / "evaluation" / "metrics.tsv", sep="\t")
-    assert {"prior", "periodic"} <= set(metrics["model"]) and "ALL" in set(metrics["event_type"])
+    assert set(metrics["model"]) == {"prior", "periodic", "spotter", "vidllm"} and "ALL" in set(metrics["event_type"])
+    assert (tmp_path / "results" / "models" / "vidllm" / "final" / "config.json").exists()
+    report = snakemake("--report", str(tmp_path / "report.html"), dataset=tiny_dataset, cwd=tmp_path)
+    assert report.returncode == 0 and (tmp_path / "report.html").stat().st_size > 10_000, report.stderr
     dataset = tmp_path / "results" / "dataset"
     assert (dataset / "llava" / "train.json").exists() and (dataset / "llamafactory" / "dataset_info.json").exists()
     counts = pd.read_csv(events / "event_counts.tsv", sep="\t")
@@ -81,10 +92,11 @@ def test_a_corrupt_run_fails_alone_with_keep_going(tiny_dataset, tmp_path):
     bad = tiny_dataset / "sub-09" / "ses-001" / "gamelogs"
     bad.mkdir(parents=True)
     (bad / "sub-09_ses-001_task-airstriker_run-01_level-1_rep-01.bk2").write_text("not a zip")
-    result = snakemake("--cores", "2", "--keep-going", dataset=tiny_dataset, cwd=tmp_path)
+    result = snakemake("--cores", "2", "--keep-going", "results/events/event_counts.tsv", dataset=tiny_dataset,
+                       cwd=tmp_path)
     assert result.returncode != 0
     replay = tmp_path / "results" / "replay"
-    assert len(list(replay.glob("*_states.parquet"))) == 2
+    assert len(list(replay.glob("*_states.parquet"))) == 3
     assert not list(replay.glob("sub-09*"))
     log = (tmp_path / "results" / "logs" / "replay" / "sub-09_ses-001_task-airstriker_run-01_level-1_rep-01.log").read_text()
     assert log.strip().splitlines() == [
