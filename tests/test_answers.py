@@ -41,8 +41,9 @@ def test_documented_examples():
 
 
 def test_model_style_noise_is_counted_not_fatal():
-    parsed = parse_events("Sure! Here are the events:\n0.5s - 0.75s Fire: shoots\n3.00s-2.00s Fire: backwards\n1.2s-")
-    assert [(e.onset, e.offset, e.trial_type) for e in parsed.events] == [(0.5, 0.75, "Fire")]
+    parsed = parse_events("Sure! Here are the events:\n0.5s - 0.75s Fire: shoots\n3.00s-2.00s Fire: backwards\n1.2s-\n"
+                          "2.5s LifeLost: onset only")
+    assert [(e.onset, e.offset, e.trial_type) for e in parsed.events] == [(0.5, 0.75, "Fire"), (2.5, 2.5, "LifeLost")]
     assert parsed.malformed == 3
 
 

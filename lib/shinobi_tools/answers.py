@@ -5,7 +5,8 @@ Dense annotation (one line per event, times relative to the clip start, 0.01 s p
     1.25s-1.60s Jump: The player jumps.
     2.00s-2.02s EnemyDestroyed: The player destroys an enemy (+20 points).
 
-or exactly ``No notable event.`` Grounding answers list intervals (``0.50s-0.90s, 2.10s-2.40s``) or say
+or exactly ``No notable event.`` (The parser also reads a line with the onset only, ``1.25s Jump: ...``, as an
+instantaneous event: models write that form early in training.) Grounding answers list intervals (``0.50s-0.90s, 2.10s-2.40s``) or say
 ``It does not happen in this clip.`` Point queries answer with the descriptions of the events under way at
 that time, or ``Nothing notable is happening.`` Parsers never raise: lines they cannot read are counted.
 """
@@ -23,6 +24,8 @@ PRECISION = 2
 
 _TIME = r"(\d{1,5}(?:\.\d+)?)\s*s?"
 _EVENT_LINE = re.compile(rf"^\s*{_TIME}\s*[-–]\s*{_TIME}\s+([A-Za-z][A-Za-z0-9_]*)\s*:\s*(.*?)\s*$")
+#: A model's shorter form, onset only ("0.50s Fire: ..."): read as an instantaneous event.
+_ONSET_LINE = re.compile(rf"^\s*{_TIME}\s+([A-Za-z][A-Za-z0-9_]*)\s*:\s*(.*?)\s*$")
 _INTERVAL = re.compile(rf"{_TIME}\s*[-–]\s*{_TIME}")
 
 
@@ -68,7 +71,12 @@ def parse_events(text: str) -> ParsedAnswer:
             continue
         match = _EVENT_LINE.match(line)
         if match is None:
-            parsed.malformed += 1
+            onset_only = _ONSET_LINE.match(line)
+            if onset_only is None:
+                parsed.malformed += 1
+                continue
+            time, trial_type, description = onset_only.groups()
+            parsed.events.append(AnswerEvent(float(time), float(time), trial_type, description))
             continue
         onset, offset = float(match.group(1)), float(match.group(2))
         if offset < onset:
