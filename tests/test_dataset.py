@@ -1,7 +1,6 @@
 """From replays to the training JSON files: schemas, resolvable paths, no leakage across splits."""
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest

@@ -1,7 +1,6 @@
 """The Snakemake workflow on a tiny dataset made by the tests: dry run, real run, incremental run."""
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path

@@ -206,11 +206,6 @@ def find_frame(states: pd.DataFrame, expression: str, source: str = "states tabl
 
 def find_frame_in_file(states_path: str | Path, expression: str) -> FrameMatch | None:
     """:func:`find_frame` on a ``*_states.parquet`` file."""
-    path = Path(states_path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such states table; give a run's *_states.parquet from the replay stage")
-    try:
-        states = pd.read_parquet(path)
-    except Exception as error:  # pyarrow raises several types for a bad file
-        raise InputError(f"{path}: not a readable parquet table ({type(error).__name__}); re-run its replay") from None
-    return find_frame(states, expression, source=str(path))
+    from shinobi_tools.events import read_states
+
+    return find_frame(read_states(states_path), expression, source=str(states_path))
