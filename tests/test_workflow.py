@@ -13,15 +13,15 @@ from conftest import REPO_ROOT
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 
 
-#: The tiny scenario: a few training steps for the spotter and the video LLM, 2 s clips.
-TINY = ["spotter={enabled: true, config: config/spotter_demo.yaml, steps: 3}",
-        "vlm={enabled: true, config: config/finetune_demo.yaml, steps: 2}",
-        "clips={length: 2.0, stride: 1.0}"]
+#: The tiny scenario (merged over config/config.yaml): a few training steps for both models, 2 s clips.
+TINY = "spotter: {steps: 3}\nvlm: {steps: 2}\nclips: {length: 2.0, stride: 1.0}\n"
 
 
 def snakemake(*args: str, dataset: Path, cwd: Path) -> subprocess.CompletedProcess:
+    tiny = cwd / "tiny.yaml"
+    tiny.write_text(TINY)
     command = [str(SNAKEMAKE), "--snakefile", str(REPO_ROOT / "Snakefile"), "--directory", str(cwd),
-               "--configfile", str(REPO_ROOT / "config" / "config.yaml"), "--config", f"dataset={dataset}", *TINY,
+               "--configfile", str(REPO_ROOT / "config" / "config.yaml"), str(tiny), "--config", f"dataset={dataset}",
                *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=cwd,
                           env={"PATH": f"{SNAKEMAKE.parent}:/usr/bin:/bin", "HOME": str(cwd)})
