@@ -48,6 +48,7 @@ class Mp4Writer:
         self._frame_bytes = 0
         self._broken = False
         self.frames_written = 0
+        self._start()  # now, so the encoder's imports overlap with whatever comes before the first frame
 
     def __enter__(self) -> "Mp4Writer":
         return self
@@ -58,14 +59,12 @@ class Mp4Writer:
         else:
             self.abort()
 
-    def _start(self, height: int, width: int) -> None:
-        options = dict(self.options, height=height, width=width)
+    def _start(self) -> None:
         self._stderr = tempfile.TemporaryFile()
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "shinobi_tools.video", json.dumps(options)],
+            [sys.executable, "-m", "shinobi_tools.video", json.dumps(self.options)],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr, bufsize=0,
         )
-        self._frame_bytes = height * width * 3
         _enlarge_pipe(self._process.stdin)
         self._queue = queue.Queue(maxsize=_QUEUE_FRAMES)
         self._sender = threading.Thread(target=self._send_loop, daemon=True)
@@ -83,7 +82,12 @@ class Mp4Writer:
     def write(self, frame: np.ndarray, audio: np.ndarray | None = None) -> None:
         """Send one RGB frame (H × W × 3, uint8) and, optionally, its audio samples to the encoder."""
         if self._process is None:
-            self._start(*frame.shape[:2])
+            raise ValueError(f"{self.path}: the writer is closed")
+        if not self._frame_bytes:  # the first frame fixes the size; the encoder learns it first
+            height, width = frame.shape[:2]
+            self._frame_bytes = height * width * 3
+            size = json.dumps({"height": height, "width": width}).encode()
+            self._queue.put(_HEADER.pack(len(size)) + size)
         payload = np.ascontiguousarray(frame, dtype=np.uint8).tobytes()
         if len(payload) != self._frame_bytes:
             raise ValueError(f"frame of shape {frame.shape} differs from the first frame's size")
@@ -114,7 +118,8 @@ class Mp4Writer:
             raise RuntimeError(f"{self.path}: video encoding failed: {message[-1] if message else process.returncode}")
 
     def close(self) -> None:
-        if self._process is None:
+        if not self.frames_written:
+            self.abort()
             raise ValueError(f"{self.path}: no frame was written")
         self._finish()
 
@@ -157,8 +162,12 @@ def _read_exact(stream, size: int) -> bytes:
 
 
 def _encode_frames(options: dict, stream) -> None:
-    """Encoder process: read length-prefixed raw frames from ``stream`` until a zero length."""
-    height, width = options["height"], options["width"]
+    """Encoder process: read the frame size (JSON), then length-prefixed raw frames until a zero length."""
+    size = _HEADER.unpack(_read_exact(stream, _HEADER.size))[0]
+    if not size:  # closed before any frame
+        return
+    shape = json.loads(_read_exact(stream, size))
+    height, width = shape["height"], shape["width"]
     frame_bytes = height * width * 3
     with av.open(options["path"], "w", format="mp4") as container:
         video = container.add_stream("libx264", rate=fps_fraction(options["fps"]))
