@@ -384,7 +384,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--no-video", action="store_true", help="write only the states table")
     replay.add_argument("--audio", action="store_true", help="add the game's audio track to the mp4")
     replay.add_argument("--fps", type=float, help="frame rate for times and video (default: the game's)")
-    replay.add_argument("--preset", default="veryfast", help="x264 preset (default: veryfast)")
+    replay.add_argument("--preset", default="superfast", help="x264 preset (default: superfast; veryfast: half the size, ~15%% slower)")
     replay.add_argument("--crf", type=int, default=23, help="x264 quality, lower is better (default: 23)")
     replay.add_argument("--quiet", action="store_true", help="no progress bar")
 

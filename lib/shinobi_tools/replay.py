@@ -97,7 +97,7 @@ def replay_bk2(
     video: bool = True,
     audio: bool = False,
     fps: float | None = None,
-    preset: str = "veryfast",
+    preset: str = "superfast",
     crf: int = 23,
     progress: bool = True,
 ) -> ReplayOutputs:

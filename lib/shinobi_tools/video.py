@@ -40,7 +40,7 @@ class Mp4Writer:
     Audio (``n × 2`` int16 samples per frame at ``audio_rate`` Hz) goes into an AAC track.
     """
 
-    def __init__(self, path: str | Path, fps: float, preset: str = "veryfast", crf: int = 23,
+    def __init__(self, path: str | Path, fps: float, preset: str = "superfast", crf: int = 23,
                  audio_rate: int | None = None) -> None:
         self.path = Path(path)
         self.options = {"path": str(self.path), "fps": fps, "preset": preset, "crf": crf, "audio_rate": audio_rate}
