@@ -6,6 +6,7 @@ if RUNS_IN["train"] and RUNS_IN["test"]:
     DATASET_TARGETS.extend(
         [f"{FIGURES}/f1_bars.png", f"{FIGURES}/split_statistics.png", f"{FIGURES}/config.yaml"]
         + [f"{FIGURES}/preview.gif"]
+        + ([f"{FIGURES}/training_curves.png"] if SPOTTER["enabled"] or VLM["enabled"] else [])
         + expand(f"{FIGURES}/timelines/{{run}}.png", run=RUNS_IN["test"])
     )
 
@@ -88,3 +89,23 @@ rule report_preview:
     shell:
         "python -m shinobi_tools preview {input.video} truth={input.truth} {params.sources} --length {params.length} "
         "--out {output.preview} > {log} 2>&1"
+
+
+rule report_training_curves:
+    input:
+        spotter=rules.train_spotter.output.metrics if SPOTTER["enabled"] else [],
+        vidllm=rules.train_finetune.output.final if VLM["enabled"] else [],
+    output:
+        figure=report(f"{FIGURES}/training_curves.png", caption="../report/training_curves.rst", category="Method"),
+    params:
+        # The video LLM's metrics.tsv sits beside final/ (not an output: it must survive a resumed job).
+        curves=lambda wildcards, input: " ".join(
+            ([f"spotter={input.spotter}"] if input.spotter else [])
+            + ([f"vidllm={Path(input.vidllm).parent / 'metrics.tsv'}"] if input.vidllm else [])
+        ),
+    log:
+        f"{RESULTS}/logs/report/training_curves.log",
+    conda:
+        "../envs/events.yaml"
+    shell:
+        "python -m shinobi_tools plot curves {params.curves} --out {output.figure} > {log} 2>&1"
