@@ -45,7 +45,9 @@ def test_bad_input_gives_one_line_and_nonzero_exit(tmp_path, make_airstriker_bk2
         archive.writestr("Header.txt", "GameName Airstriker-Genesis\n")
     for args in (["inspect", broken], ["replay", broken, "--out-dir", tmp_path],
                  ["replay", make_airstriker_bk2(), "--out-dir", tmp_path, "--game", "shinobi3"],
-                 ["replay", make_airstriker_bk2(), "--out-dir", tmp_path, "--game", "tetris"]):
+                 ["replay", make_airstriker_bk2(), "--out-dir", tmp_path, "--game", "tetris"],
+                 ["preview", tmp_path / "run.mp4", "no-equals-sign", "--out", tmp_path / "p.gif"],
+                 ["annotate", tmp_path / "absent.mp4", "--model", tmp_path, "--out-dir", tmp_path / "a"]):
         result = run_cli(*args)
         assert result.returncode == 2
         lines = result.stderr.strip().splitlines()

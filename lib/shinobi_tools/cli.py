@@ -9,8 +9,20 @@ from collections.abc import Callable
 from pathlib import Path
 
 from shinobi_tools.errors import InputError
+from shinobi_tools.predict import add_arguments as add_annotate_arguments
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+def named_paths(specs: list[str], what: str) -> dict[str, Path]:
+    """``NAME=PATH`` arguments as a mapping; one that lacks ``=PATH`` is an :class:`InputError`."""
+    named = {}
+    for spec in specs:
+        name, _, path = spec.partition("=")
+        if not name or not path:
+            raise InputError(f"{spec!r}: write NAME={what}")
+        named[name] = Path(path)
+    return named
 
 
 def command(name: str):
@@ -231,12 +243,8 @@ def _metrics_table(args: argparse.Namespace) -> int:
     from shinobi_tools.evaluation import metrics_table
     from shinobi_tools.games import get_game
 
-    predictions = {}
-    for spec in args.model:
-        name, _, folder = spec.partition("=")
-        if not folder:
-            raise InputError(f"--model {spec!r}: write NAME=FOLDER (a folder of <run>_events.tsv files)")
-        predictions[name] = [Path(folder) / Path(t).name for t in args.truth]
+    folders = named_paths(args.model, "FOLDER (a folder of <run>_events.tsv files)")
+    predictions = {name: [folder / Path(t).name for t in args.truth] for name, folder in folders.items()}
     table = metrics_table(args.truth, predictions, tuple(args.tolerances), tuple(get_game(args.game).salient_events))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out, sep="\t", index=False, float_format="%.4f")
@@ -252,14 +260,17 @@ def _plot(args: argparse.Namespace) -> int:
     from shinobi_tools import plots
     from shinobi_tools.gather import read_events_tsv
 
-    named = dict(spec.partition("=")[::2] for spec in args.inputs)
     if args.kind == "f1":
         plots.f1_bars(pd.read_csv(args.inputs[0], sep="\t"), args.out, args.tolerance)
     elif args.kind == "stats":
         plots.split_statistics(pd.read_csv(args.inputs[0], sep="\t"), args.out)
     elif args.kind == "curves":
+        named = named_paths(args.inputs, "metrics.tsv")
         plots.training_curves({name: pd.read_csv(path, sep="\t") for name, path in named.items()}, args.out)
     else:  # timeline: truth=TSV then model=TSV pairs
+        named = named_paths(args.inputs, "EVENTS.tsv")
+        if "truth" not in named:
+            raise InputError("timeline: give the true events as truth=EVENTS.tsv")
         truth = read_events_tsv(named.pop("truth"))
         plots.timeline(truth, {name: read_events_tsv(path) for name, path in named.items()}, args.out, args.title)
     print(f"→ {args.out}")
@@ -271,12 +282,8 @@ def _preview(args: argparse.Namespace) -> int:
     from shinobi_tools.gather import read_events_tsv
     from shinobi_tools.preview import annotated_preview
 
-    sources = {}
-    for spec in args.events:
-        name, _, path = spec.partition("=")
-        if not path:
-            raise InputError(f"{spec!r}: write NAME=EVENTS.tsv (e.g. truth=run_events.tsv)")
-        sources[name] = read_events_tsv(path)
+    named = named_paths(args.events, "EVENTS.tsv (e.g. truth=run_events.tsv)")
+    sources = {name: read_events_tsv(path) for name, path in named.items()}
     path = annotated_preview(args.video, sources, args.out, args.start, args.length, args.fps, args.width)
     print(f"→ {path}")
     return 0
@@ -340,33 +347,9 @@ def _build_base(args: argparse.Namespace) -> int:
 
 @command("annotate")
 def _annotate(args: argparse.Namespace) -> int:
-    import torch
+    from shinobi_tools.predict import run
 
-    from shinobi_tools.exports import write_srt, write_vtt
-    from shinobi_tools.vlm.annotate import annotate_video
-    from shinobi_tools.vlm.model import MissingCheckpointError, load_model
-
-    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        vlm = load_model(args.model, device=device, dtype=torch.bfloat16 if device.startswith("cuda") else None)
-    except MissingCheckpointError as error:
-        raise InputError(f"{error}; train one with `python -m shinobi_tools.finetune` or give --model") from None
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    for video in args.videos:
-        if not video.exists():
-            raise InputError(f"{video}: video not found")
-        events = annotate_video(video, vlm, window_seconds=args.window, overlap=args.overlap,
-                                batch_size=args.batch_size)
-        stem = video.name.removesuffix(".mp4")
-        events.to_csv(args.out_dir / f"{stem}_events.tsv", sep="\t", index=False, float_format="%.3f")
-        if "srt" in args.formats:
-            write_srt(events, args.out_dir / f"{stem}.srt")
-        if "vtt" in args.formats:
-            write_vtt(events, args.out_dir / f"{stem}.vtt")
-        info = events.attrs
-        print(f"{video}: {len(events)} events, {info.get('malformed', 0)} malformed answer lines skipped → "
-              f"{args.out_dir / f'{stem}_events.tsv'}")
-    return 0
+    return run(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -515,14 +498,7 @@ def build_parser() -> argparse.ArgumentParser:
     base.add_argument("--out-dir", type=Path, required=True)
 
     annotate = sub.add_parser("annotate", help="annotate videos with a fine-tuned video LLM, from the pixels alone")
-    annotate.add_argument("videos", type=Path, nargs="+")
-    annotate.add_argument("--model", type=Path, required=True, help="fine-tuned model folder (…/final)")
-    annotate.add_argument("--out-dir", type=Path, required=True, help="writes <stem>_events.tsv (+ subtitles)")
-    annotate.add_argument("--formats", default="srt,vtt", help="subtitles beside the TSV: srt,vtt or ''")
-    annotate.add_argument("--window", type=float, help="window length (s); default: the training clips'")
-    annotate.add_argument("--overlap", type=float, default=1.0, help="overlap of consecutive windows (s)")
-    annotate.add_argument("--batch-size", type=int, default=4)
-    annotate.add_argument("--device", help="torch device (default: cuda when available, else cpu)")
+    add_annotate_arguments(annotate)
     return parser
 
 

@@ -2,8 +2,8 @@
 
     python -m shinobi_tools.predict --model results/vlm/run/final VIDEO.mp4 [VIDEO2.mp4 ...] --out-dir DIR
 
-writes ``DIR/<video stem>_events.tsv`` (onset, duration, trial_type, description; n/a-free BIDS-like events)
-and prints one summary line per video (windows, malformed answer lines, merged duplicates, real-time factor).
+writes ``DIR/<video stem>_events.tsv`` (onset, duration, trial_type, description; BIDS-like events) and, by
+default, ``.srt``/``.vtt`` subtitles, and prints one summary line per video (windows, malformed answer lines, merged duplicates, real-time factor).
 The library function is :func:`shinobi_tools.vlm.annotate.annotate_video`.
 """
 
@@ -14,11 +14,54 @@ import sys
 from pathlib import Path
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m shinobi_tools.predict", description=__doc__.split("\n\n")[0])
+def annotate_videos(videos: list[Path], model: Path, out_dir: Path, formats: tuple[str, ...] = (),
+                    window: float | None = None, overlap: float = 1.0, tolerance: float = 0.5, batch_size: int = 4,
+                    max_new_tokens: int = 128, threads: int | None = None, device: str | None = None) -> list[Path]:
+    """Annotate each video with the model in ``model``: ``out_dir/<stem>_events.tsv`` (+ ``.srt``/``.vtt``
+    for ``formats``). Raises :class:`InputError` for a missing model or video."""
+    import torch
+
+    from .errors import InputError
+    from .exports import write_srt, write_vtt
+    from .vlm.annotate import annotate_video
+    from .vlm.model import MissingCheckpointError, load_model
+
+    missing = [str(v) for v in videos if not Path(v).exists()]
+    if missing:
+        raise InputError(f"{', '.join(missing)}: video not found")
+    if threads:
+        torch.set_num_threads(threads)
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        vlm = load_model(model, device=device, dtype=torch.bfloat16 if device.startswith("cuda") else None)
+    except MissingCheckpointError as error:
+        raise InputError(f"{error}; train one with `python -m shinobi_tools.finetune` or give --model") from None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for video in videos:
+        table = annotate_video(video, vlm, window_seconds=window, overlap=overlap, tolerance=tolerance,
+                               batch_size=batch_size, max_new_tokens=max_new_tokens)
+        stem = Path(video).name.removesuffix(".mp4")
+        out = out_dir / f"{stem}_events.tsv"
+        table.to_csv(out, sep="\t", index=False, float_format="%.3f")
+        if "srt" in formats:
+            write_srt(table, out_dir / f"{stem}.srt")
+        if "vtt" in formats:
+            write_vtt(table, out_dir / f"{stem}.vtt")
+        a = table.attrs
+        print(f"{video}: {len(table)} events, {a['windows']} windows, {a['malformed']} malformed lines, "
+              f"{a['merged']} duplicates merged, {a['video_seconds'] / max(a['seconds'], 1e-9):.2f} s of video "
+              f"per s -> {out}", file=sys.stderr)
+        written.append(out)
+    return written
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``python -m shinobi_tools.predict`` and ``shinobi-tools annotate``."""
     parser.add_argument("videos", nargs="+", type=Path, help="mp4 files of the game")
     parser.add_argument("--model", required=True, type=Path, help="fine-tuned model folder (<output_dir>/final)")
-    parser.add_argument("--out-dir", required=True, type=Path)
+    parser.add_argument("--out-dir", required=True, type=Path, help="writes <stem>_events.tsv (+ subtitles)")
+    parser.add_argument("--formats", default="srt,vtt", help="subtitles beside the TSV: srt,vtt or ''")
     parser.add_argument("--window", type=float, default=None, help="window length (s); default: the training clips'")
     parser.add_argument("--overlap", type=float, default=1.0, help="overlap of consecutive windows (s)")
     parser.add_argument("--tolerance", type=float, default=0.5, help="onsets closer than this (s) are one event")
@@ -26,28 +69,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-new-tokens", type=int, default=128)
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
     parser.add_argument("--device", default=None, help="torch device (default: cuda when available, else cpu)")
-    args = parser.parse_args(argv)
 
-    import torch
 
-    from .vlm.annotate import annotate_video
-    from .vlm.model import load_model
-
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
-    vlm = load_model(args.model, device=device, dtype=torch.bfloat16 if device.startswith("cuda") else None)
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    for video in args.videos:
-        table = annotate_video(video, vlm, window_seconds=args.window, overlap=args.overlap, tolerance=args.tolerance,
-                               batch_size=args.batch_size, max_new_tokens=args.max_new_tokens)
-        out = args.out_dir / f"{video.stem}_events.tsv"
-        table.to_csv(out, sep="\t", index=False, float_format="%.3f")
-        a = table.attrs
-        print(f"{video}: {len(table)} events, {a['windows']} windows, {a['malformed']} malformed lines, "
-              f"{a['merged']} duplicates merged, {a['video_seconds'] / max(a['seconds'], 1e-9):.2f} s of video "
-              f"per s -> {out}", file=sys.stderr)
+def run(args: argparse.Namespace) -> int:
+    annotate_videos(args.videos, args.model, args.out_dir, tuple(f for f in args.formats.split(",") if f),
+                    args.window, args.overlap, args.tolerance, args.batch_size, args.max_new_tokens, args.threads,
+                    args.device)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .errors import InputError
+
+    parser = argparse.ArgumentParser(prog="python -m shinobi_tools.predict", description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    try:
+        return run(parser.parse_args(argv))
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
