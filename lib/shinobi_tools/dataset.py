@@ -99,10 +99,10 @@ def make_run_clips(video: str | Path, events_tsv: str | Path, n_frames: int, fps
                    clip_options, qa_options, records_json: str | Path) -> Path:
     """Plan and cut one run's clips into ``out_dir/<run>/`` and write its QA records to ``records_json``."""
     from shinobi_tools.clips import cut_clips, plan_clips
-    from shinobi_tools.gather import read_events_tsv
+    from shinobi_tools.gather import read_events_tsv, run_of
     from shinobi_tools.qa import run_records
 
-    run = Path(events_tsv).name.removesuffix(".tsv").removesuffix("_events")
+    run = run_of(events_tsv)
     events = read_events_tsv(events_tsv)
     plan = plan_clips(run, n_frames, fps, clip_options, events)
     cut_clips(video, plan, Path(out_dir) / run, clip_options, source_fps=fps)

@@ -10,20 +10,11 @@ import pandas as pd
 from shinobi_tools.baselines import event_rates, periodic_events, prior_events
 from shinobi_tools.errors import InputError
 from shinobi_tools.exports import write_events_tsv
-from shinobi_tools.gather import read_events_tsv
+from shinobi_tools.gather import read_events_tsv, run_of
 from shinobi_tools.metrics import DEFAULT_TOLERANCES, evaluate
 
 METRIC_COLUMNS = ["model", "event_type", "tolerance", "precision", "recall", "f1", "n_true", "n_pred", "tp",
                   "onset_mae", "iou"]
-
-
-def run_of(path: str | Path) -> str:
-    """The run name of a per-run file (``<run>_events.tsv``, ``<run>_summary.json``)."""
-    name = Path(path).name
-    for suffix in ("_events.tsv", "_summary.json", ".tsv"):
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
 
 
 def read_runs(paths: list[str | Path]) -> pd.DataFrame:
