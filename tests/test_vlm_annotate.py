@@ -44,6 +44,7 @@ def test_duplicates_merge_keeping_the_most_central_detection():
 
 class _FakeVLM:
     meta = {"fps": 4, "width": 32, "height": 24, "clip_seconds": 4.0, "time_marker": "{t}s", "prompt": "Q"}
+    aux_head = aux_thresholds = None
 
 
 def test_annotation_maps_times_counts_malformed_and_merges(tmp_path, monkeypatch):
@@ -56,8 +57,8 @@ def test_annotation_maps_times_counts_malformed_and_merges(tmp_path, monkeypatch
         6.0: "No notable event.",
     }
 
-    def fake_generate(vlm, windows, prompt, marker, max_new_tokens):
-        return [answers.get(w.start, "???") for w in windows]
+    def fake_generate(vlm, windows, prompt, marker, max_new_tokens, prefixes=None):
+        return [answers.get(w.start, "???") for w in windows], [None] * len(windows)
 
     monkeypatch.setattr(annotate, "generate_answers", fake_generate)
     table = annotate_video(tmp_path / "v.mp4", _FakeVLM(), overlap=1.0, batch_size=2)
@@ -67,6 +68,41 @@ def test_annotation_maps_times_counts_malformed_and_merges(tmp_path, monkeypatch
     # windows at 0, 3, 6 s: one garbage line; the 0 s and 3 s Fire are one event
     assert table.attrs["windows"] == 3 and table.attrs["malformed"] == 1 and table.attrs["merged"] == 1
     assert table.attrs["video_seconds"] == 10.0
+
+
+class _FakeHeadVLM(_FakeVLM):
+    meta = dict(_FakeVLM.meta, event_types=["Hit", "Loss"], snapped_times=True)
+    aux_head, aux_thresholds = object(), [0.5, 0.5]
+
+
+def test_decodings_check_and_complete_the_text_with_the_frame_head(tmp_path, monkeypatch):
+    with Mp4Writer(tmp_path / "v.mp4", fps=8) as writer:
+        for i in range(8 * 4):
+            writer.write(np.zeros((24, 32, 3), dtype=np.uint8))
+    probabilities = np.zeros((16, 2))
+    probabilities[5, 0] = 0.9   # a Hit seen at 1.25 s
+    probabilities[10, 1] = 0.8  # a Loss at 2.5 s, which the text leaves out
+    prompts = []
+
+    def fake_generate(vlm, windows, prompt, marker, max_new_tokens, prefixes=None):
+        prompts.append(prefixes)
+        if prefixes:  # asked to go on after "2.5s Loss:"
+            return [" The player loses a life.\n3s Hit: more"] * len(windows), [probabilities] * len(windows)
+        return ["1s Hit: A hit.\n3s Hit: Nothing there."] * len(windows), [probabilities] * len(windows)
+
+    monkeypatch.setattr(annotate, "generate_answers", fake_generate)
+    rows = {}
+    for decoding in ("text", "checked", "assisted"):
+        table = annotate_video(tmp_path / "v.mp4", _FakeHeadVLM(), decoding=decoding)
+        rows[decoding] = [tuple(r) for r in table[["onset", "trial_type", "description"]].itertuples(index=False)]
+    # snapped answers: half a frame (0.125 s) earlier than the frame named
+    assert rows["text"] == [(0.875, "Hit", "A hit."), (2.875, "Hit", "Nothing there.")]
+    assert rows["checked"] == [(1.125, "Hit", "A hit.")]  # moved to the head's frame; 3 s has no evidence
+    assert rows["assisted"] == [(1.125, "Hit", "A hit."), (2.375, "Loss", "The player loses a life.")]
+    assert prompts[-1] == ["2.5s Loss:"] and table.attrs["proposed"] == 1 and table.attrs["rejected"] == 1
+    assert table.attrs["text_events"].onset.tolist() == [0.875, 2.875]
+    with pytest.raises(ValueError, match="decoding"):
+        annotate_video(tmp_path / "v.mp4", _FakeHeadVLM(), decoding="beam")
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -81,7 +117,7 @@ def test_generation_parses_into_video_events(kind, tmp_path):
     vlm = load_model(final)
     expected = parse_events(load_qa(qa)[0].messages[1]["content"]).events
     window = next(iter_windows(load_qa(qa)[0].video, 4, 64, 48, 2.0, 0.5))
-    answer = generate_answers(vlm, [window, window], vlm.meta["prompt"], "{t}s", 64)
+    answer, _ = generate_answers(vlm, [window, window], vlm.meta["prompt"], "{t}s", 64)
     assert answer[0] == answer[1]  # left padding in a batch does not change the answer
     assert parse_events(answer[0]).events == expected, answer
     table = annotate_video(load_qa(qa)[0].video, vlm, window_seconds=2.0, overlap=0.5, batch_size=2)

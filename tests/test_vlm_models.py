@@ -40,7 +40,7 @@ def test_training_steps_lower_the_loss_on_a_fixed_batch(kind, qa):
     model = prepare_for_training(vlm, config.model)
     records = load_qa(qa)
     dataset = ClipDataset(records, vlm.family, config.frames, event_types(records))
-    batch, _ = collate_examples([dataset[0], dataset[1]], vlm.family, vlm.tokenizer.pad_token_id)
+    batch, _, _ = collate_examples([dataset[0], dataset[1]], vlm.family, vlm.tokenizer.pad_token_id)
     trainable = [p for p in model.parameters() if p.requires_grad]
     assert any(p.requires_grad for p in vlm.family.vision_tower(model.get_base_model()).parameters())
     optimizer = torch.optim.AdamW(trainable, lr=1e-2)
@@ -106,7 +106,7 @@ def test_save_load_gives_identical_outputs_and_resume_continues(kind, qa, tmp_pa
     assert vlm.meta["event_types"] == ["Flash", "Square"] and vlm.aux_head is not None
     records = load_qa(qa)
     dataset = ClipDataset(records, vlm.family, config.frames, vlm.meta["event_types"])
-    batch, _ = collate_examples([dataset[0]], vlm.family, vlm.tokenizer.pad_token_id)
+    batch, _, _ = collate_examples([dataset[0]], vlm.family, vlm.tokenizer.pad_token_id)
     with torch.no_grad():
         first = vlm.model(**batch).logits
         second = load_model(final).model(**batch).logits
@@ -139,3 +139,29 @@ def test_cli_entry_point_runs_a_config(tmp_path, qa):
     assert predict([str(video), "--model", str(tmp_path / "out" / "final"), "--out-dir", str(tmp_path / "ann"),
                     "--max-new-tokens", "8"]) == 0
     assert (tmp_path / "ann" / f"{video.stem}_events.tsv").read_text().startswith("onset\tduration\ttrial_type")
+
+
+def test_vision_warm_up_trains_only_the_encoder_then_calibrates_the_head(qa, tmp_path):
+    import json
+
+    out = tmp_path / "warm"
+    config = run_config("tiny-smolvlm", qa, out, steps=2, vision_warmup_steps=2, checkpoint_every=1000)
+    train(config, max_steps_this_run=2)
+    state = torch.load(latest_checkpoint(out / "checkpoints") / "state.pt", weights_only=False)
+    lora_b = [v for n, v in state["trainable"].items() if "lora_B" in n]
+    assert lora_b and all(not v.any() for v in lora_b)  # LoRA B starts at zero: the language model did not move
+    base = load_base(config.model)
+    initial = dict(base.model.named_parameters())
+    vision = {n: v for n, v in state["trainable"].items() if "vision_model" in n and "lora" not in n}
+    assert any(not torch.equal(v, initial[n.removeprefix("base_model.model.")]) for n, v in vision.items())
+    rows = list(csv.DictReader((out / "metrics.tsv").open(), delimiter="\t"))
+    assert [r["lm_loss"] for r in rows] == ["", ""] and all(float(r["aux_loss"]) > 0 for r in rows)
+    final = train(config)  # resumes into the joint phase
+    rows = list(csv.DictReader((out / "metrics.tsv").open(), delimiter="\t"))
+    assert [bool(r["lm_loss"]) for r in rows] == [False, False, True, True]
+    vlm = load_model(final)
+    assert len(vlm.aux_thresholds) == len(vlm.meta["event_types"])
+    assert all(0 < t < 1 for t in vlm.aux_thresholds)
+    # a randomly initialised encoder sees pixels normalised with the training frames' statistics
+    mean = json.loads((final / "preprocessor_config.json").read_text())["image_mean"]
+    assert mean != [0.5, 0.5, 0.5] and vlm.family.mean.flatten().tolist() == pytest.approx(mean)

@@ -63,8 +63,12 @@ def test_records_targets_and_weights(qa):
     assert all(r.video.exists() for r in records)
     times = np.arange(16) / 4
     targets = frame_targets([{"onset": 1.1, "offset": 1.6, "trial_type": "B"}], times, ["A", "B"], 0.25)
-    assert targets[:, 1].nonzero()[0].tolist() == [4, 5, 6] and targets[:, 0].sum() == 0
+    assert targets[:, 1].nonzero()[0].tolist() == [5, 6] and targets[:, 0].sum() == 0  # frames shown during it
     assert step_targets(targets, [[4, 5], [6, 7], [8, 9]]).tolist() == [[0, 1], [0, 1], [0, 0]]
+    # an instantaneous event is shown by the first frame at or after it; one after the last frame by none
+    instants = [{"onset": 2.3, "offset": 2.3, "trial_type": "A"}, {"onset": 3.0, "offset": 3.0, "trial_type": "A"},
+                {"onset": 3.9, "offset": 3.9, "trial_type": "A"}]
+    assert frame_targets(instants, times, ["A"], 0.25)[:, 0].nonzero()[0].tolist() == [10, 12]
     weights = sampling_weights(records, power=1.0)
     rare = [i for i, r in enumerate(records) if any(e["trial_type"] == "Flash" for e in r.events)]
     assert weights[rare].min() > weights.min()

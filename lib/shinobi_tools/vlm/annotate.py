@@ -1,7 +1,8 @@
-"""Annotate a whole video from its pixels alone: windows, generation, parsing, merging.
+"""Annotate a whole video from its pixels alone: windows, generation, parsing, checking, merging.
 
 Windows of the training clip length with overlap cover the video; each is answered by the model, read
-with :func:`shinobi_tools.answers.parse_events` (malformed lines are counted, never raised), shifted to
+with :func:`shinobi_tools.answers.parse_events` (malformed lines are counted, never raised), decoded with
+the model's own per-frame event head when it has one (:mod:`shinobi_tools.vlm.decoding`), shifted to
 video time, and duplicates from overlapping windows (same type, onsets within a tolerance) merged,
 keeping the detection made farthest from its window's edges.
 """
@@ -18,10 +19,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..answers import parse_events
+from ..answers import AnswerEvent, parse_events
 from .batch import collate
-from .frames import iter_frames
-from .model import VLM, load_model
+from .decoding import DECODINGS, check_events, first_line, missing_peaks
+from .frames import iter_frames, time_marker
+from .model import VLM, load_model, unwrapped
 from .prompt import VIDEO_TAG, encode, stop_token_ids
 
 EVENT_COLUMNS = ["onset", "duration", "trial_type", "description"]
@@ -84,33 +86,75 @@ def merge_detections(detections: list[Detection], tolerance: float) -> list[Dete
     return sorted(merged, key=lambda d: (d.onset, d.trial_type))
 
 
+def _frame_probabilities(vlm: VLM, features, batch: dict, encoded: list) -> list[np.ndarray]:
+    """Per window, frames × types probabilities of the auxiliary head (a frame takes its step's)."""
+    steps = vlm.family.step_features(features, batch)
+    logits = vlm.aux_head(steps.to(next(vlm.aux_head.parameters()).dtype), [len(e.steps) for e in encoded])
+    probabilities = torch.sigmoid(logits).float().cpu().numpy()
+    out, first = [], 0
+    for e in encoded:
+        n_frames = max(max(s) for s in e.steps) + 1
+        frames = np.zeros((n_frames, probabilities.shape[1]), dtype=np.float32)
+        for j, members in enumerate(e.steps):
+            frames[members] = probabilities[first + j]
+        out.append(frames)
+        first += len(e.steps)
+    return out
+
+
 @torch.no_grad()
-def generate_answers(vlm: VLM, windows: list[Window], prompt: str, marker: str, max_new_tokens: int) -> list[str]:
-    """Greedy answers of the model for a batch of windows (left-padded)."""
+def generate_answers(vlm: VLM, windows: list[Window], prompt: str, marker: str, max_new_tokens: int,
+                     prefixes: list[str] | None = None) -> tuple[list[str], list[np.ndarray | None]]:
+    """Greedy answers of the model for a batch of windows (left-padded), and per window the frames × types
+    probabilities of its auxiliary event head (None without one). ``prefixes``: the start of each answer,
+    given to the model (the returned answers continue it)."""
     family, tokenizer = vlm.family, vlm.tokenizer
     content = prompt if VIDEO_TAG in prompt else VIDEO_TAG + prompt
     messages = [{"role": "user", "content": content}]
     encoded = [encode(family, messages, w.frames, w.times, marker, generation=True) for w in windows]
+    for e, prefix in zip(encoded, prefixes or []):
+        ids = family.text_ids(prefix)
+        e.input_ids, e.labels, e.token_types = e.input_ids + ids, e.labels + [-100] * len(ids), e.token_types + [0] * len(ids)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     batch = collate(encoded, family, pad_id, "left", family.model_type == "qwen2_5_vl")
     batch.pop("labels")
     device = next(vlm.model.parameters()).device
     batch = {k: v.to(device) for k, v in batch.items()}
-    output = vlm.model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
-                                eos_token_id=stop_token_ids(tokenizer), pad_token_id=pad_id)
+    captured: list = []
+    hook = None
+    if vlm.aux_head is not None:  # the vision features are computed once, in the first forward pass
+        hook = family.feature_module(unwrapped(vlm.model)).register_forward_hook(
+            lambda module, args, output: captured.append(output))
+    try:
+        output = vlm.model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
+                                    eos_token_id=stop_token_ids(tokenizer), pad_token_id=pad_id)
+    finally:
+        if hook is not None:
+            hook.remove()
     new = output[:, batch["input_ids"].shape[1]:]
-    return tokenizer.batch_decode(new, skip_special_tokens=True)
+    answers = tokenizer.batch_decode(new, skip_special_tokens=True)
+    if not captured:
+        return answers, [None] * len(windows)
+    return answers, _frame_probabilities(vlm, captured[0], batch, encoded)
 
 
 def annotate_video(video: str | Path, model_dir: str | Path | VLM, window_seconds: float | None = None,
-                   overlap: float = 1.0, tolerance: float = 0.5, batch_size: int = 4, max_new_tokens: int = 128,
-                   prompt: str | None = None, fps: float | None = None, device: str | None = None) -> pd.DataFrame:
+                   overlap: float = 1.0, tolerance: float = 0.5, batch_size: int = 8, max_new_tokens: int | None = None,
+                   prompt: str | None = None, fps: float | None = None, device: str | None = None,
+                   decoding: str = "assisted") -> pd.DataFrame:
     """A BIDS-like events table (onset, duration, trial_type, description) of ``video`` from its pixels.
 
     Frames, time markers, prompt and window length default to the model's training settings
-    (``shinobi_vlm.json``). ``df.attrs`` holds ``windows``, ``malformed`` (unreadable answer lines),
-    ``merged`` (duplicates removed), ``seconds`` (compute) and ``video_seconds``.
+    (``shinobi_vlm.json``), ``max_new_tokens`` to 1.25 × its longest training answer. ``decoding`` (see :mod:`shinobi_tools.vlm.decoding`; models without an event head
+    always decode as ``text``): ``text`` = the language model's events as written, ``checked`` = those its
+    per-frame head confirms within ``tolerance``, ``assisted`` = checked + the head's detections the language
+    model left out, named and described by it. ``df.attrs`` holds ``text_events`` (the ``text`` table, from the
+    same pass), ``windows``, ``malformed`` (unreadable answer lines), ``rejected`` (events the head did not
+    confirm), ``proposed`` (detections added), ``merged`` (duplicates removed), ``seconds`` (compute) and
+    ``video_seconds``.
     """
+    if decoding not in DECODINGS:
+        raise ValueError(f"decoding must be one of {', '.join(DECODINGS)}, not {decoding!r}")
     vlm = load_model(model_dir, device=device) if isinstance(model_dir, (str, Path)) else model_dir
     meta = vlm.meta
     fps = fps or meta.get("fps", 4.0)
@@ -118,25 +162,54 @@ def annotate_video(video: str | Path, model_dir: str | Path | VLM, window_second
     window_seconds = window_seconds or meta.get("clip_seconds", 4.0)
     overlap = min(overlap, window_seconds / 2)
     marker = meta.get("time_marker", "{t}s")
+    types = meta.get("event_types", [])
+    max_new_tokens = max_new_tokens or (round(1.25 * meta["answer_tokens"]) + 8 if "answer_tokens" in meta else 128)
+    if vlm.aux_head is None or vlm.aux_thresholds is None:
+        decoding = "text"
+    # Snapped training answers name the first frame showing an event: on average half a frame after it began.
+    shift = 0.5 / fps if meta.get("snapped_times") else 0.0
     prompt = prompt or meta.get("prompt", "List the gameplay events in this clip with their times.")
+    proposable = [t for t in types if t in (meta.get("answer_types") or types)]
     began = time.perf_counter()
     detections: list[Detection] = []
-    malformed = windows_done = 0
+    text_detections: list[Detection] = []
+    counts = dict(malformed=0, rejected=0, proposed=0, windows=0)
     video_seconds = 0.0
     pending: list[Window] = []
 
+    def add(target: list[Detection], window: Window, events: list[AnswerEvent]) -> None:
+        length = len(window.times) / fps
+        for e in events:
+            onset = max(0.0, e.onset - shift)
+            offset = min(max(e.offset - shift, onset), length)
+            centrality = min(onset, length - min(onset, length))
+            target.append(Detection(window.start + onset, window.start + max(offset, onset), e.trial_type,
+                                    e.description, centrality))
+
     def flush() -> None:
-        nonlocal malformed, windows_done
-        for window, answer in zip(pending, generate_answers(vlm, pending, prompt, marker, max_new_tokens)):
+        answers, probabilities = generate_answers(vlm, pending, prompt, marker, max_new_tokens)
+        to_describe: list[tuple[Window, float, str]] = []
+        for window, answer, frame_probabilities in zip(pending, answers, probabilities):
             parsed = parse_events(answer)
-            malformed += parsed.malformed
-            length = len(window.times) / fps
-            for e in parsed.events:
-                onset, offset = max(0.0, e.onset), min(max(e.offset, e.onset), length)
-                centrality = min(onset, length - min(onset, length))
-                detections.append(Detection(window.start + onset, window.start + max(offset, onset),
-                                            e.trial_type, e.description, centrality))
-            windows_done += 1
+            counts["malformed"] += parsed.malformed
+            add(text_detections, window, parsed.events)
+            events = parsed.events
+            if decoding != "text":
+                events, dropped = check_events(events, frame_probabilities, window.times, types,
+                                               vlm.aux_thresholds, tolerance)
+                counts["rejected"] += dropped
+            if decoding == "assisted":
+                to_describe += [(window, t, kind) for t, kind in missing_peaks(
+                    events, frame_probabilities, window.times, types, vlm.aux_thresholds, proposable, tolerance)]
+            add(detections, window, events)
+            counts["windows"] += 1
+        for start in range(0, len(to_describe), batch_size):
+            items = to_describe[start:start + batch_size]
+            prefixes = [f"{time_marker(t, marker)} {kind}:" for _, t, kind in items]
+            described, _ = generate_answers(vlm, [w for w, _, _ in items], prompt, marker, 32, prefixes)
+            for (window, t, kind), text in zip(items, described):
+                add(detections, window, [AnswerEvent(t, t, kind, first_line(text) or kind)])
+                counts["proposed"] += 1
         pending.clear()
 
     for window in iter_windows(video, fps, width, height, window_seconds, overlap):
@@ -147,9 +220,14 @@ def annotate_video(video: str | Path, model_dir: str | Path | VLM, window_second
     if pending:
         flush()
     merged = merge_detections(detections, tolerance)
-    table = pd.DataFrame([{"onset": round(d.onset, 3), "duration": round(d.offset - d.onset, 3),
-                           "trial_type": d.trial_type, "description": d.description} for d in merged],
-                         columns=EVENT_COLUMNS)
-    table.attrs.update(windows=windows_done, malformed=malformed, merged=len(detections) - len(merged),
-                       seconds=time.perf_counter() - began, video_seconds=video_seconds)
+    table = _table(merged)
+    table.attrs.update(text_events=_table(merge_detections(text_detections, tolerance)), **counts,
+                       merged=len(detections) - len(merged), seconds=time.perf_counter() - began,
+                       video_seconds=video_seconds)
     return table
+
+
+def _table(detections: list[Detection]) -> pd.DataFrame:
+    return pd.DataFrame([{"onset": round(d.onset, 3), "duration": round(d.offset - d.onset, 3),
+                          "trial_type": d.trial_type, "description": d.description} for d in detections],
+                        columns=EVENT_COLUMNS)

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .config import FramesConfig
+from .config import DataConfig, FramesConfig
 from .data import QARecord, frame_targets, step_targets
 from .family import Family
 from .frames import sample_frames
 from .prompt import IGNORE, Encoded, encode
+from .targets import shape_messages
 
 
 @dataclass
@@ -25,8 +26,9 @@ class ClipDataset(torch.utils.data.Dataset):
     """One example per QA record: the clip's frames at ``frames.fps`` and the whole conversation."""
 
     def __init__(self, records: list[QARecord], family: Family, frames: FramesConfig, types: list[str],
-                 max_length: int | None = None) -> None:
-        self.records, self.family, self.frames, self.types, self.max_length = records, family, frames, types, max_length
+                 data: DataConfig | None = None) -> None:
+        self.records, self.family, self.frames, self.types = records, family, frames, types
+        self.data = data or DataConfig()
 
     def __len__(self) -> int:
         return len(self.records)
@@ -34,8 +36,9 @@ class ClipDataset(torch.utils.data.Dataset):
     def __getitem__(self, index: int) -> Example:
         record = self.records[index]
         sample = sample_frames(record.video, self.frames.fps, self.frames.width, self.frames.height)
-        encoded = encode(self.family, record.messages, sample.frames, sample.times, self.frames.time_marker,
-                         self.max_length)
+        marker = self.frames.time_marker
+        messages = shape_messages(record.messages, record.events, sample.times, self.data, marker)
+        encoded = encode(self.family, messages, sample.frames, sample.times, marker, self.data.max_length)
         targets = frame_targets(record.events, sample.times, self.types, 1.0 / self.frames.fps)
         return Example(encoded, torch.from_numpy(step_targets(targets, encoded.steps)))
 
@@ -62,9 +65,10 @@ def collate(encoded: list[Encoded], family: Family, pad_id: int, padding_side: s
     return batch
 
 
-def collate_examples(examples: list[Example], family: Family, pad_id: int) -> tuple[dict, torch.Tensor]:
+def collate_examples(examples: list[Example], family: Family, pad_id: int) -> tuple[dict, torch.Tensor, list[int]]:
+    """Model inputs, the auxiliary targets (steps × types) and the steps of each example."""
     batch = collate([e.encoded for e in examples], family, pad_id, "right", family.model_type == "qwen2_5_vl")
-    return batch, torch.cat([e.aux_targets for e in examples])
+    return batch, torch.cat([e.aux_targets for e in examples]), [len(e.aux_targets) for e in examples]
 
 
 def infinite_batches(dataset: ClipDataset, batch_size: int, weights: np.ndarray, seed: int, start_batch: int = 0):

@@ -53,6 +53,10 @@ class FramesConfig:
     height: int = 112
     #: Text put before each frame (or Qwen's pair of frames); ``{t}`` = seconds, compact (``1.5``, ``2.25``).
     time_marker: str = "{t}s"
+    #: Pixel normalisation: "data" = the training frames' per-channel mean / std (a randomly initialised
+    #: encoder learns far faster on dark game frames), "checkpoint" = the base's preprocessor values,
+    #: "auto" = data for randomly initialised vision encoders (embedded, tiny), checkpoint otherwise.
+    normalize: str = "auto"
 
 
 @dataclass
@@ -68,6 +72,13 @@ class DataConfig:
     oversample: dict[str, float] = field(default_factory=dict)
     #: Longest token sequence kept (longer examples are cut at the end; their later answers lose labels).
     max_length: int = 1024
+    #: Conversation turns trained on: "all", or "dense" (only the first, dense-annotation question).
+    turns: str = "all"
+    #: Event types listed in the dense answer, rebuilt from the record's events (null = the answer as written;
+    #: "salient" = the game's salient events, given with ``--game``, as the workflow does).
+    answer_types: list[str] | str | None = None
+    #: Write the dense answer's times as the nearest sampled frame's marker (onset only when instantaneous).
+    snap_times: bool = False
 
 
 @dataclass
@@ -86,6 +97,14 @@ class TrainConfig:
     grad_clip: float = 1.0
     #: Auxiliary per-frame multi-label event loss on the vision features; 0 = off.
     aux_loss_weight: float = 1.0
+    #: Steps before ``steps`` that train only the vision encoder, connector and auxiliary head on the auxiliary
+    #: loss (~20x cheaper than a language-model step), so the language model then reads informative tokens.
+    vision_warmup_steps: int = 0
+
+    @property
+    def total_steps(self) -> int:
+        """Vision warm-up steps + joint steps: the step counter of checkpoints and metrics.tsv."""
+        return self.vision_warmup_steps + self.steps
     #: Cap on the positive-class weight of the auxiliary loss (rare events are up-weighted up to this).
     aux_max_pos_weight: float = 10.0
     checkpoint_every: int = 50
@@ -96,7 +115,7 @@ class TrainConfig:
     seed: int = 0
     #: torch CPU threads (null = torch's default, all cores); on a shared node 1 can beat 2 (less contention).
     cpu_threads: int | None = None
-    #: "auto" = bf16 on GPU, fp32 on CPU; or "no" / "bf16" / "fp16".
+    #: "auto" = bf16 on GPU and on CPUs with native bf16 (AVX512-BF16 / AMX), else fp32; or "no" / "bf16" / "fp16".
     mixed_precision: str = "auto"
     #: Save base + merged LoRA to <output_dir>/final (false: base + adapter folder).
     merge_lora: bool = True
@@ -119,12 +138,23 @@ def _build(cls, values: dict[str, Any] | None, where: str):
     kwargs = {}
     for name, value in values.items():
         nested = {"model": ModelConfig, "frames": FramesConfig, "data": DataConfig, "train": TrainConfig}
-        kwargs[name] = _build(nested[name], value, name) if cls is RunConfig else value
+        if cls is RunConfig:
+            value = _build(nested[name], value, name)
+        elif str(known[name].type).startswith("float") and isinstance(value, str):
+            try:  # YAML reads 2e-3 (no dot) as a string
+                value = float(value)
+            except ValueError:
+                raise ValueError(f"{where}.{name} must be a number, not {value!r}") from None
+        kwargs[name] = value
     return cls(**kwargs)
 
 
 def config_from_dict(values: dict[str, Any]) -> RunConfig:
     config = _build(RunConfig, values, "")
+    if config.frames.normalize not in ("auto", "data", "checkpoint"):
+        raise ValueError(f"frames.normalize must be auto, data or checkpoint, not {config.frames.normalize!r}")
+    if config.train.vision_warmup_steps < 0 or config.train.steps < 1:
+        raise ValueError("train.steps must be at least 1 and train.vision_warmup_steps at least 0")
     if config.model.kind not in MODEL_KINDS:
         raise ValueError(f"model.kind must be one of {', '.join(MODEL_KINDS)}, not {config.model.kind!r}")
     return config

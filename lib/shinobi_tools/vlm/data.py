@@ -42,15 +42,20 @@ def event_types(records: list[QARecord]) -> list[str]:
 
 
 def frame_targets(events: list[dict], times: np.ndarray, types: list[str], period: float) -> np.ndarray:
-    """frames × types {0, 1}: an event marks each frame whose interval [t, t + period) it overlaps."""
+    """frames × types {0, 1}: the frames that show an event, those sampled during ``[onset, offset]``, or for an
+    event shorter than the sampling ``period``, the first frame at or after its onset (the one showing it)."""
     targets = np.zeros((len(times), len(types)), dtype=np.float32)
     index = {t: k for k, t in enumerate(types)}
     for event in events:
         k = index.get(event["trial_type"])
         if k is None:
             continue
-        onset, offset = float(event["onset"]), float(event.get("offset", event["onset"]))
-        targets[(times < offset + 1e-6) & (times + period > onset), k] = 1.0
+        onset = float(event["onset"])
+        offset = max(float(event.get("offset", onset)), onset)
+        during = (times >= onset - 1e-6) & (times <= offset + 1e-6)
+        if not during.any():
+            during = (times >= onset - 1e-6) & (times < onset + period - 1e-6)
+        targets[during, k] = 1.0
     return targets
 
 

@@ -40,6 +40,11 @@ class Family:
         self.mean = torch.tensor(image_mean or self.default_mean).view(1, 3, 1, 1)
         self.std = torch.tensor(image_std or self.default_std).view(1, 3, 1, 1)
 
+    def set_normalisation(self, mean: list[float], std: list[float]) -> None:
+        """Pixel mean / std used from now on (saved in the fine-tuned model's preprocessor_config.json)."""
+        self.mean = torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1)
+        self.std = torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1)
+
     default_mean = (0.5, 0.5, 0.5)
     default_std = (0.5, 0.5, 0.5)
 
@@ -61,6 +66,10 @@ class Family:
 
     def feature_module(self, model) -> nn.Module:
         """The module whose forward output :meth:`step_features` reads."""
+        raise NotImplementedError
+
+    def encode_images(self, model, batch: dict[str, torch.Tensor]) -> None:
+        """Run only the vision encoder and connector of ``model`` (the unwrapped base) on ``batch``'s pixels."""
         raise NotImplementedError
 
     def step_features(self, output, batch: dict[str, torch.Tensor]) -> torch.Tensor:

@@ -66,6 +66,14 @@ def sample_frames(path: str | Path, fps: float, width: int, height: int, start: 
     return SampledFrames(np.stack([f for _, f in pairs]), np.array([t for t, _ in pairs]))
 
 
+def pixel_stats(videos: list[str | Path], fps: float, width: int, height: int) -> tuple[list[float], list[float]]:
+    """Per-channel mean and standard deviation (0–1 scale) of the frames of ``videos`` sampled at ``fps``."""
+    frames = np.concatenate([sample_frames(v, fps, width, height).frames for v in videos]).astype(np.float64) / 255.0
+    mean = frames.mean(axis=(0, 1, 2))
+    std = np.maximum(frames.std(axis=(0, 1, 2)), 1e-3)
+    return [round(float(m), 5) for m in mean], [round(float(s), 5) for s in std]
+
+
 def _to_rgb(frame: av.VideoFrame, width: int, height: int) -> np.ndarray:
     if frame.width == width and frame.height == height:
         return frame.to_ndarray(format="rgb24")

@@ -30,6 +30,8 @@ class VLM:
     #: Training metadata (fps, width, height, time_marker, prompt, clip_seconds, event_types); empty for bases.
     meta: dict = field(default_factory=dict)
     aux_head: nn.Module | None = None
+    #: Per-type probability thresholds of the auxiliary head, calibrated on the validation clips.
+    aux_thresholds: list[float] | None = None
 
 
 class MissingCheckpointError(FileNotFoundError):
@@ -61,15 +63,32 @@ def load_model(path: str | Path, device: str | torch.device | None = None, dtype
     tokenizer = AutoTokenizer.from_pretrained(path)
     meta = json.loads((path / META_FILE).read_text()) if (path / META_FILE).exists() else {}
     family = family_cls(config, tokenizer, *_image_stats(path))
-    aux_head = None
+    aux_head, thresholds = None, None
     if (path / AUX_FILE).exists():
         state = torch.load(path / AUX_FILE, map_location="cpu")
-        aux_head = EventHead(state["in_features"], len(state["types"]))
+        aux_head = EventHead(state["in_features"], len(state["types"]), state.get("temporal", False))
         aux_head.load_state_dict(state["weights"])
+        aux_head.eval()
+        thresholds = state.get("thresholds")
     model.eval()
     if device is not None:
         model.to(device)
-    return VLM(model, tokenizer, family, meta, aux_head)
+        if aux_head is not None:
+            aux_head.to(device)
+    return VLM(model, tokenizer, family, meta, aux_head, thresholds)
+
+
+def native_bf16() -> bool:
+    """Whether bf16 math is fast here: a GPU, or a CPU with AVX512-BF16 / AMX (~1.5x faster than fp32)."""
+    if torch.cuda.is_available():
+        return True
+    return bool(getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)()
+                or getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)())
+
+
+def unwrapped(model: nn.Module) -> nn.Module:
+    """The transformers model under a peft wrapper (the model itself otherwise)."""
+    return model.get_base_model() if hasattr(model, "get_base_model") else model
 
 
 def is_random_init(kind: str) -> bool:
@@ -108,16 +127,31 @@ def load_base(config: ModelConfig, seed: int = 0) -> VLM:
 
 
 class EventHead(nn.Module):
-    """Multi-label event classifier over the mean vision features of each step (frame or frame group)."""
+    """Multi-label event classifier over the mean vision features of each step (frame or frame group).
 
-    def __init__(self, in_features: int, n_types: int) -> None:
+    ``temporal``: a residual 1D convolution over each clip's steps (kernel 3) lets a step's score use its
+    neighbours, i.e. what changed between frames; ``counts`` gives the steps of each clip in the batch.
+    """
+
+    def __init__(self, in_features: int, n_types: int, temporal: bool = True, width: int = 128) -> None:
         super().__init__()
-        self.in_features = in_features
+        self.in_features, self.temporal = in_features, temporal
         self.norm = nn.LayerNorm(in_features)
-        self.linear = nn.Linear(in_features, max(n_types, 1))
+        if temporal:
+            self.project = nn.Linear(in_features, width)
+            self.conv = nn.Conv1d(width, width, kernel_size=3, padding=1)
+            self.linear = nn.Linear(width, max(n_types, 1))
+        else:
+            self.linear = nn.Linear(in_features, max(n_types, 1))
 
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        return self.linear(self.norm(features.float()))
+    def forward(self, features: torch.Tensor, counts: list[int] | None = None) -> torch.Tensor:
+        x = self.norm(features.float())
+        if not self.temporal:
+            return self.linear(x)
+        x = nn.functional.gelu(self.project(x))
+        clips = torch.split(x, counts or [len(x)])
+        x = torch.cat([c + nn.functional.gelu(self.conv(c.T[None]))[0].T for c in clips])
+        return self.linear(x)
 
 
 def vision_feature_size(vlm: VLM) -> int:
@@ -184,8 +218,10 @@ def save_model(vlm: VLM, out: str | Path, meta: dict, merge: bool = True) -> Pat
     _write_preprocessor(vlm, out)
     (out / META_FILE).write_text(json.dumps(meta, indent=2))
     if vlm.aux_head is not None:
-        torch.save({"in_features": vlm.aux_head.in_features, "types": meta.get("event_types", []),
-                    "weights": {k: v.cpu() for k, v in vlm.aux_head.state_dict().items()}}, out / AUX_FILE)
+        torch.save({"in_features": vlm.aux_head.in_features, "temporal": vlm.aux_head.temporal,
+                    "types": meta.get("event_types", []),
+                    "weights": {k: v.cpu() for k, v in vlm.aux_head.state_dict().items()},
+                    "thresholds": vlm.aux_thresholds}, out / AUX_FILE)
     return out
 
 

@@ -82,6 +82,10 @@ class Qwen2_5_VLFamily(Family):
     def feature_module(self, model):
         return model.model.visual
 
+    def encode_images(self, model, batch):
+        model.model.get_video_features(pixel_values_videos=batch["pixel_values_videos"],
+                                       video_grid_thw=batch["video_grid_thw"])
+
     def step_features(self, output, batch):
         merged = output.pooler_output if hasattr(output, "pooler_output") else output[1]
         if isinstance(merged, (tuple, list)):  # the model splits it per video in place after the hook ran

@@ -61,6 +61,9 @@ class SmolVLMFamily(Family):
     def feature_module(self, model):
         return model.model.connector
 
+    def encode_images(self, model, batch):
+        model.model.get_image_features(pixel_values=batch["pixel_values"])
+
     def step_features(self, output, batch):
         return output.float().mean(dim=1)  # (real frames, tokens, hidden) → (real frames, hidden)
 
