@@ -162,6 +162,8 @@ def test_vision_warm_up_trains_only_the_encoder_then_calibrates_the_head(qa, tmp
     vlm = load_model(final)
     assert len(vlm.aux_thresholds) == len(vlm.meta["event_types"])
     assert all(0 < t < 1 for t in vlm.aux_thresholds)
+    longest = max(len(vlm.family.text_ids(r.messages[1]["content"])) for r in load_qa(qa))
+    assert vlm.meta["answer_tokens"] == longest  # the annotation's default generation budget derives from it
     # a randomly initialised encoder sees pixels normalised with the training frames' statistics
     mean = json.loads((final / "preprocessor_config.json").read_text())["image_mean"]
     assert mean != [0.5, 0.5, 0.5] and vlm.family.mean.flatten().tolist() == pytest.approx(mean)

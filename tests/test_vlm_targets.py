@@ -94,9 +94,10 @@ def test_salient_answer_types_come_from_the_game():
     from shinobi_tools.vlm.targets import resolve_answer_types
 
     data = DataConfig(answer_types="salient")
-    resolve_answer_types(data, "airstriker", ["EnemyDestroyed", "FIRE", "LifeLost"])
+    assert resolve_answer_types(data, "airstriker", ["EnemyDestroyed", "FIRE", "LifeLost"]) is None
     assert data.answer_types == ["EnemyDestroyed", "LifeLost"]
     with pytest.raises(ValueError, match="--game"):
         resolve_answer_types(DataConfig(answer_types="salient"), None, ["FIRE"])
-    with pytest.raises(ValueError, match="never occur"):  # e.g. the Airstriker demo config on Shinobi data
-        resolve_answer_types(DataConfig(answer_types=["EnemyDestroyed"]), None, ["Kill", "HIT"])
+    # e.g. a list of Airstriker types on Shinobi data: said, not fatal (a short dataset may have none yet)
+    warning = resolve_answer_types(DataConfig(answer_types=["EnemyDestroyed"]), None, ["Kill", "HIT"])
+    assert "never occur" in warning and "Kill, HIT" in warning

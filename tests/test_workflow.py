@@ -14,7 +14,7 @@ SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 
 
 #: The tiny scenario (merged over config/config.yaml): a few training steps for both models, 2 s clips.
-TINY = "spotter: {steps: 3}\nvlm: {steps: 2}\nclips: {length: 2.0, stride: 1.0}\n"
+TINY = "spotter: {steps: 3}\nvlm: {steps: 2, warmup_steps: 2}\nclips: {length: 2.0, stride: 1.0}\n"
 
 
 def snakemake(*args: str, dataset: Path, cwd: Path) -> subprocess.CompletedProcess:
@@ -68,7 +68,7 @@ def test_run_then_add_a_run_reruns_only_that_run(tiny_dataset, tmp_path, make_ai
     for suffix in ("_events.tsv", "_events.json", "_summary.json", ".srt", ".vtt", ".eaf"):
         assert len(list(events.glob(f"sub-*{suffix}"))) == 3, suffix
     metrics = pd.read_csv(tmp_path / "results" / "evaluation" / "metrics.tsv", sep="\t")
-    assert set(metrics["model"]) == {"prior", "periodic", "spotter", "vidllm"} and "ALL" in set(metrics["event_type"])
+    assert set(metrics["model"]) == {"prior", "periodic", "spotter", "vidllm", "vidllm_text"} and "ALL" in set(metrics["event_type"])
     assert (tmp_path / "results" / "models" / "vidllm" / "final" / "config.json").exists()
     report = snakemake("--report", str(tmp_path / "report.html"), dataset=tiny_dataset, cwd=tmp_path)
     assert report.returncode == 0 and (tmp_path / "report.html").stat().st_size > 10_000, report.stderr

@@ -110,7 +110,9 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
         family.set_normalisation(*pixel_stats([r.video for r in train_records[:: max(1, len(train_records) // 16)]],
                                               config.frames.fps, config.frames.width, config.frames.height))
     types = event_types(train_records)
-    resolve_answer_types(config.data, game, types)
+    warning = resolve_answer_types(config.data, game, types)
+    if warning:
+        print(warning, file=sys.stderr)
     save_config(config, out / "config.yaml")  # resolved
     train_set = ClipDataset(train_records, family, config.frames, types, config.data)
     val_set = ClipDataset(val_records, family, config.frames, types, config.data)
@@ -251,13 +253,14 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
     if vlm.aux_head is not None:
         vlm.aux_thresholds = aux_thresholds(vlm, base, val_set or train_set, captured, accelerator)
     hook.remove()
+    clip_seconds = _clip_seconds(train_set, config.frames.fps)
     meta = {
         "fps": config.frames.fps, "width": config.frames.width, "height": config.frames.height,
         "time_marker": config.frames.time_marker, "prompt": config.data.prompt,
-        "clip_seconds": _clip_seconds(train_set, config.frames.fps), "event_types": types,
+        "clip_seconds": clip_seconds, "event_types": types,
         "base": {"kind": config.model.kind, "path": config.model.path}, "steps": step,
         "snapped_times": config.data.snap_times, "answer_types": config.data.answer_types,
-        "answer_tokens": longest_answer(train_records, family, config),
+        "answer_tokens": longest_answer(train_records, family, config, clip_seconds),
     }
     partial = out / ".final-partial"
     shutil.rmtree(partial, ignore_errors=True)
@@ -268,11 +271,11 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
     return final
 
 
-def longest_answer(records, family, config: RunConfig) -> int:
+def longest_answer(records, family, config: RunConfig, clip_seconds: float) -> int:
     """Tokens of the longest dense answer the model was trained on (sets the annotation's generation budget)."""
     from .vlm.targets import shape_messages
 
-    times = np.arange(int(round(4 * config.frames.fps))) / config.frames.fps
+    times = np.arange(max(1, int(round(clip_seconds * config.frames.fps)))) / config.frames.fps
     longest = 1
     for r in records:
         messages = shape_messages(r.messages, r.events, times, config.data, config.frames.time_marker)

@@ -53,7 +53,8 @@ rule train_finetune:
     params:
         out_dir=lambda wildcards, output: Path(output.final).parent,
         base=lambda wildcards, input: f"--set model.path={input.base}" if input.base else "",
-        steps=f"--set train.steps={VLM['steps']}" if VLM["steps"] else "",
+        steps=(f"--set train.steps={VLM['steps']} " if VLM["steps"] else "")
+        + (f"--set train.vision_warmup_steps={VLM['warmup_steps']}" if VLM["warmup_steps"] is not None else ""),
         game=config["game"],
     log:
         f"{RESULTS}/logs/vlm/train.log",

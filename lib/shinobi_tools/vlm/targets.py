@@ -52,8 +52,9 @@ def format_snapped(events: list[AnswerEvent], times: np.ndarray, marker: str) ->
     return "\n".join(kept) if kept else NO_EVENT
 
 
-def resolve_answer_types(data: DataConfig, game: str | None, present: list[str]) -> None:
-    """Replace ``answer_types: salient`` by the game's salient events; check the types occur in the data."""
+def resolve_answer_types(data: DataConfig, game: str | None, present: list[str]) -> str | None:
+    """Replace ``answer_types: salient`` by the game's salient events; a warning when none occurs in the data
+    (every answer is then the no-event sentence: a wrong game, or too little gameplay)."""
     if data.answer_types == "salient":
         if not game:
             raise ValueError("data.answer_types is 'salient': name the game (--game NAME) or list the event types")
@@ -63,8 +64,9 @@ def resolve_answer_types(data: DataConfig, game: str | None, present: list[str])
     if isinstance(data.answer_types, str):
         raise ValueError(f"data.answer_types must be a list of event types, 'salient' or null, not {data.answer_types!r}")
     if data.answer_types is not None and not set(data.answer_types) & set(present):
-        raise ValueError(f"data.answer_types {data.answer_types} never occur in {data.train}; its event types: "
-                         f"{', '.join(present) or 'none'}")
+        return (f"warning: data.answer_types {data.answer_types} never occur in {data.train} (its event types: "
+                f"{', '.join(present) or 'none'}); every training answer says there is no event")
+    return None
 
 
 def shape_messages(messages: list[dict], events: list[dict], times: np.ndarray, data: DataConfig,
