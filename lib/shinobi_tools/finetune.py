@@ -78,9 +78,9 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
     from .vlm.data import event_types, load_qa, positive_weights, sampling_weights
     from .vlm.calibration import aux_thresholds
     from .vlm.frames import pixel_stats
-    from .vlm.targets import resolve_answer_types
     from .vlm.model import (EventHead, is_random_init, load_base, load_trainable_state, native_bf16,
                             prepare_for_training, save_model, trainable_state, vision_feature_size)
+    from .vlm.targets import resolve_answer_types
 
     t = config.train
     out = Path(t.output_dir)
@@ -237,8 +237,8 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
             if step % t.log_every == 0:
                 detail = "vision warm-up, " if vision_only else f"lm {lm_total:.4f}, "
                 speed = "" if vision_only else f"{tokens / seconds:.0f} tok/s "
-                print(f"step {step}/{t.total_steps} loss {total:.4f} ({detail}aux {aux_total:.4f}) {speed}{seconds:.2f} s"
-                      + ("" if math.isnan(val) else f" val {val:.4f}"), file=sys.stderr)
+                print(f"step {step}/{t.total_steps} loss {total:.4f} ({detail}aux {aux_total:.4f}) "
+                      f"{speed}{seconds:.2f} s" + ("" if math.isnan(val) else f" val {val:.4f}"), file=sys.stderr)
             interrupted = stop.raised or (max_steps_this_run is not None and step - start_step >= max_steps_this_run)
             if step % t.checkpoint_every == 0 or step == t.total_steps or interrupted:
                 save_checkpoint()

@@ -114,7 +114,8 @@ def generate_answers(vlm: VLM, windows: list[Window], prompt: str, marker: str, 
     encoded = [encode(family, messages, w.frames, w.times, marker, generation=True) for w in windows]
     for e, prefix in zip(encoded, prefixes or []):
         ids = family.text_ids(prefix)
-        e.input_ids, e.labels, e.token_types = e.input_ids + ids, e.labels + [-100] * len(ids), e.token_types + [0] * len(ids)
+        e.input_ids, e.labels = e.input_ids + ids, e.labels + [-100] * len(ids)
+        e.token_types = e.token_types + [0] * len(ids)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     batch = collate(encoded, family, pad_id, "left", family.model_type == "qwen2_5_vl")
     batch.pop("labels")
@@ -145,13 +146,13 @@ def annotate_video(video: str | Path, model_dir: str | Path | VLM, window_second
     """A BIDS-like events table (onset, duration, trial_type, description) of ``video`` from its pixels.
 
     Frames, time markers, prompt and window length default to the model's training settings
-    (``shinobi_vlm.json``), ``max_new_tokens`` to 1.25 × its longest training answer. ``decoding`` (see :mod:`shinobi_tools.vlm.decoding`; models without an event head
-    always decode as ``text``): ``text`` = the language model's events as written, ``checked`` = those its
-    per-frame head confirms within ``tolerance``, ``assisted`` = checked + the head's detections the language
-    model left out, named and described by it. ``df.attrs`` holds ``text_events`` (the ``text`` table, from the
-    same pass), ``windows``, ``malformed`` (unreadable answer lines), ``rejected`` (events the head did not
-    confirm), ``proposed`` (detections added), ``merged`` (duplicates removed), ``seconds`` (compute) and
-    ``video_seconds``.
+    (``shinobi_vlm.json``), ``max_new_tokens`` to 1.25 × its longest training answer. ``decoding`` (see
+    :mod:`shinobi_tools.vlm.decoding`; models without an event head always decode as ``text``): ``text`` = the
+    language model's events as written, ``checked`` = those its per-frame head confirms within ``tolerance``,
+    ``assisted`` = checked + the head's detections the language model left out, named and described by it.
+    ``df.attrs`` holds ``text_events`` (the ``text`` table, from the same pass), ``windows``, ``malformed``
+    (unreadable answer lines), ``rejected`` (events the head did not confirm), ``proposed`` (detections added),
+    ``merged`` (duplicates removed), ``seconds`` (compute) and ``video_seconds``.
     """
     if decoding not in DECODINGS:
         raise ValueError(f"decoding must be one of {', '.join(DECODINGS)}, not {decoding!r}")

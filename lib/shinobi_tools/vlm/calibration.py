@@ -40,13 +40,14 @@ def aux_thresholds(vlm, base, dataset: ClipDataset, captured: list, accelerator,
     base.eval()
     probabilities, targets = [], []
     for start in range(0, len(dataset), batch_size):
-        batch, target, counts = collate_examples([dataset[i] for i in range(start, min(start + batch_size, len(dataset)))],
-                                         family, pad_id)
+        examples = [dataset[i] for i in range(start, min(start + batch_size, len(dataset)))]
+        batch, target, counts = collate_examples(examples, family, pad_id)
         batch = {k: v.to(accelerator.device) for k, v in batch.items()}
         captured.clear()
         with accelerator.autocast():
             family.encode_images(base, batch)
-        probabilities.append(torch.sigmoid(head(family.step_features(captured[-1], batch), counts)).float().cpu().numpy())
+        logits = head(family.step_features(captured[-1], batch), counts)
+        probabilities.append(torch.sigmoid(logits).float().cpu().numpy())
         targets.append(target.numpy())
     base.train(was_training)
     return best_thresholds(np.concatenate(probabilities), np.concatenate(targets))

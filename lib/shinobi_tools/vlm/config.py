@@ -77,7 +77,7 @@ class DataConfig:
     #: Event types listed in the dense answer, rebuilt from the record's events (null = the answer as written;
     #: "salient" = the game's salient events, given with ``--game``, as the workflow does).
     answer_types: list[str] | str | None = None
-    #: Write the dense answer's times as the nearest sampled frame's marker (onset only when instantaneous).
+    #: Write the dense answer's times as frame markers: the first frame showing the event (see vlm/targets.py).
     snap_times: bool = False
 
 

@@ -41,7 +41,9 @@ def format_snapped(events: list[AnswerEvent], times: np.ndarray, marker: str) ->
         if onset is None:
             continue
         offset = snap_offset(e.offset, onset, times)
-        when = time_marker(onset, marker) if offset <= onset else f"{time_marker(onset, marker)}-{time_marker(offset, marker)}"
+        when = time_marker(onset, marker)
+        if offset > onset:
+            when += f"-{time_marker(offset, marker)}"
         lines.append((onset, e.trial_type, f"{when} {e.trial_type}: {' '.join(e.description.split())}"))
     seen: set[tuple[float, str]] = set()
     kept = []
@@ -62,7 +64,8 @@ def resolve_answer_types(data: DataConfig, game: str | None, present: list[str])
 
         data.answer_types = list(get_game(game).salient_events)
     if isinstance(data.answer_types, str):
-        raise ValueError(f"data.answer_types must be a list of event types, 'salient' or null, not {data.answer_types!r}")
+        raise ValueError(f"data.answer_types must be a list of event types, 'salient' or null, "
+                         f"not {data.answer_types!r}")
     if data.answer_types is not None and not set(data.answer_types) & set(present):
         return (f"warning: data.answer_types {data.answer_types} never occur in {data.train} (its event types: "
                 f"{', '.join(present) or 'none'}); every training answer says there is no event")
