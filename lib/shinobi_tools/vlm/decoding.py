@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..answers import AnswerEvent
+from ..spotter import pick_peaks
 
 DECODINGS = ("text", "checked", "assisted")
 
@@ -38,25 +39,17 @@ def check_events(events: list[AnswerEvent], probabilities: np.ndarray, times: np
     return kept, rejected
 
 
-def detector_peaks(probabilities: np.ndarray, times: np.ndarray, threshold: float, gap: float) -> list[float]:
-    """Times of the local maxima at or above ``threshold``, strongest first kept, at least ``gap`` s apart."""
-    above = [i for i in range(len(probabilities)) if probabilities[i] >= threshold
-             and probabilities[i] >= probabilities[max(0, i - 1):i + 2].max()]
-    kept: list[int] = []
-    for i in sorted(above, key=lambda i: -probabilities[i]):
-        if all(abs(times[i] - times[j]) > gap for j in kept):
-            kept.append(i)
-    return sorted(float(times[i]) for i in kept)
-
-
 def missing_peaks(events: list[AnswerEvent], probabilities: np.ndarray, times: np.ndarray, types: list[str],
                   thresholds: list[float], proposable: list[str], radius: float) -> list[tuple[float, str]]:
     """``(time, type)`` of the head's detections of ``proposable`` types with no event of that type within
     ``radius`` s among ``events``."""
+    period = float(times[1] - times[0]) if len(times) > 1 else 1.0
+    gap = int(radius / period + 1e-6) + 1  # frames: detections more than ``radius`` apart
     missing = []
     for kind in proposable:
         k = types.index(kind)
-        for t in detector_peaks(probabilities[:, k], times, thresholds[k], radius):
+        for index in pick_peaks(probabilities[:, k], thresholds[k], gap)[0]:
+            t = float(times[index])
             if not any(e.trial_type == kind and abs(e.onset - t) <= radius + 1e-6 for e in events):
                 missing.append((t, kind))
     return missing
