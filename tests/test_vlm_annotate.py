@@ -72,7 +72,7 @@ def test_annotation_maps_times_counts_malformed_and_merges(tmp_path, monkeypatch
 
 class _FakeHeadVLM(_FakeVLM):
     meta = dict(_FakeVLM.meta, event_types=["Hit", "Loss"], snapped_times=True)
-    aux_head, aux_thresholds = object(), [0.5, 0.5]
+    aux_head, aux_thresholds, aux_gaps = object(), [0.5, 0.5], [1, 1]
 
 
 def test_decodings_check_and_complete_the_text_with_the_frame_head(tmp_path, monkeypatch):
@@ -103,6 +103,33 @@ def test_decodings_check_and_complete_the_text_with_the_frame_head(tmp_path, mon
     assert table.attrs["text_events"].onset.tolist() == [0.875, 2.875]
     with pytest.raises(ValueError, match="decoding"):
         annotate_video(tmp_path / "v.mp4", _FakeHeadVLM(), decoding="beam")
+
+
+def test_close_detections_in_overlapping_windows_stay_two_events(tmp_path, monkeypatch):
+    with Mp4Writer(tmp_path / "v.mp4", fps=8) as writer:
+        for i in range(8 * 7):
+            writer.write(np.zeros((24, 32, 3), dtype=np.uint8))
+    seen = {0.0: [13, 15], 3.0: [1, 3]}  # two hits, video frames 13 and 15, in both windows (0-4 s and 3-7 s)
+    texts = {0.0: "3.25s Hit: First.", 3.0: "0.25s Hit: First, again."}
+    prompts = []
+
+    def fake_generate(vlm, windows, prompt, marker, max_new_tokens, prefixes=None):
+        probabilities = []
+        for w in windows:
+            p = np.zeros((16, 2))
+            p[seen[w.start], 0] = 0.9
+            probabilities.append(p)
+        if prefixes:
+            prompts.append((windows[0].start, prefixes))
+            return [" Second."] * len(windows), probabilities
+        return [texts[w.start] for w in windows], probabilities
+
+    monkeypatch.setattr(annotate, "generate_answers", fake_generate)
+    table = annotate_video(tmp_path / "v.mp4", _FakeHeadVLM(), decoding="assisted")
+    assert [tuple(r) for r in table[["onset", "trial_type", "description"]].itertuples(index=False)] == [
+        (3.125, "Hit", "First."), (3.625, "Hit", "Second.")]
+    assert table.attrs["merged"] == 1 and table.attrs["proposed"] == 1
+    assert prompts == [(3.0, ["0.75s Hit:"])]  # described in the window that shows it farthest from its edges
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -160,8 +160,8 @@ def test_vision_warm_up_trains_only_the_encoder_then_calibrates_the_head(qa, tmp
     rows = list(csv.DictReader((out / "metrics.tsv").open(), delimiter="\t"))
     assert [bool(r["lm_loss"]) for r in rows] == [False, False, True, True]
     vlm = load_model(final)
-    assert len(vlm.aux_thresholds) == len(vlm.meta["event_types"])
-    assert all(0 < t < 1 for t in vlm.aux_thresholds)
+    assert len(vlm.aux_thresholds) == len(vlm.aux_gaps) == len(vlm.meta["event_types"])
+    assert all(0 < t < 1 for t in vlm.aux_thresholds) and all(g >= 1 for g in vlm.aux_gaps)
     longest = max(len(vlm.family.text_ids(r.messages[1]["content"])) for r in load_qa(qa))
     assert vlm.meta["answer_tokens"] == longest  # the annotation's default generation budget derives from it
     # a randomly initialised encoder sees pixels normalised with the training frames' statistics

@@ -11,7 +11,7 @@ pytest.importorskip("transformers")
 
 from shinobi_tools.video import Mp4Writer
 from shinobi_tools.vlm.config import load_config
-from shinobi_tools.vlm.data import frame_targets, load_qa, sampling_weights, step_targets
+from shinobi_tools.vlm.data import frame_values, load_qa, onset_targets, sampling_weights, step_targets
 from shinobi_tools.vlm.frames import compact_seconds, sample_frames, time_marker
 from shinobi_tools.vlm.prompt import IGNORE, encode, segments
 from shinobi_tools.vlm.synthetic import write_synthetic_qa
@@ -62,13 +62,15 @@ def test_records_targets_and_weights(qa):
     records = load_qa(qa)
     assert all(r.video.exists() for r in records)
     times = np.arange(16) / 4
-    targets = frame_targets([{"onset": 1.1, "offset": 1.6, "trial_type": "B"}], times, ["A", "B"], 0.25)
-    assert targets[:, 1].nonzero()[0].tolist() == [5, 6] and targets[:, 0].sum() == 0  # frames shown during it
-    assert step_targets(targets, [[4, 5], [6, 7], [8, 9]]).tolist() == [[0, 1], [0, 1], [0, 0]]
-    # an instantaneous event is shown by the first frame at or after it; one after the last frame by none
+    # the onset only (not the frames during a long event), on the first frame at or after it
+    targets = onset_targets([{"onset": 1.1, "offset": 1.6, "trial_type": "B"}], times, ["A", "B"])
+    assert targets[:, 1].nonzero()[0].tolist() == [5] and targets[:, 0].sum() == 0
+    assert step_targets(targets, [[4, 5], [6, 7], [8, 9]]).tolist() == [[0, 1], [0, 0], [0, 0]]
+    assert frame_values(np.array([[0.1], [0.7]]), [[0, 1], [2]]).ravel().tolist() == [0.1, 0.1, 0.7]
+    # events after the last frame are shown by none; an exact frame time is that frame
     instants = [{"onset": 2.3, "offset": 2.3, "trial_type": "A"}, {"onset": 3.0, "offset": 3.0, "trial_type": "A"},
                 {"onset": 3.9, "offset": 3.9, "trial_type": "A"}]
-    assert frame_targets(instants, times, ["A"], 0.25)[:, 0].nonzero()[0].tolist() == [10, 12]
+    assert onset_targets(instants, times, ["A"])[:, 0].nonzero()[0].tolist() == [10, 12]
     weights = sampling_weights(records, power=1.0)
     rare = [i for i, r in enumerate(records) if any(e["trial_type"] == "Flash" for e in r.events)]
     assert weights[rare].min() > weights.min()

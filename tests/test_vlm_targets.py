@@ -7,10 +7,10 @@ import pytest
 import torch
 
 from shinobi_tools.answers import NO_EVENT, AnswerEvent, parse_events
-from shinobi_tools.vlm.decoding import check_events
-from shinobi_tools.vlm.calibration import best_thresholds
+from shinobi_tools.vlm.calibration import best_settings, peak_times
 from shinobi_tools.vlm.config import DataConfig, config_from_dict
-from shinobi_tools.vlm.model import EventHead
+from shinobi_tools.vlm.decoding import FrameSeries, Peak, check_events, head_peaks
+from shinobi_tools.vlm.head import EventHead, HeadSettings, load_head, save_head
 from shinobi_tools.vlm.targets import shape_messages
 
 TIMES = np.arange(16) / 4
@@ -47,36 +47,74 @@ def test_dense_turn_types_and_frame_times():
         shape_messages(MESSAGES, EVENTS, TIMES, DataConfig(turns="first"), "{t}s")
 
 
-def test_checked_decoding_keeps_confirmed_events_at_the_detector_peak():
-    types, thresholds = ["Hit", "Loss"], [0.5, 0.5]
+def test_head_peaks_keep_close_events_apart_and_stand_for_onsets():
     probabilities = np.zeros((16, 2))
-    probabilities[9, 0], probabilities[10, 0] = 0.6, 0.9  # a Hit seen at 2.5 s
-    events = [AnswerEvent(2.25, 2.25, "Hit", "near the peak"), AnswerEvent(0.5, 0.5, "Hit", "no evidence"),
-              AnswerEvent(1.0, 1.5, "FIRE", "unknown to the head"), AnswerEvent(2.5, 2.5, "Loss", "below threshold")]
-    kept, rejected = check_events(events, probabilities, TIMES, types, thresholds, radius=0.5)
-    assert rejected == 2
-    assert [(e.onset, e.offset, e.trial_type, e.description) for e in kept] == [
-        (2.5, 2.5, "Hit", "near the peak"), (1.0, 1.5, "FIRE", "unknown to the head")]
+    probabilities[[5, 6, 8], 0] = [0.9, 0.4, 0.7]  # two hits two frames apart, a weaker neighbour of the first
+    probabilities[3, 1] = 0.45  # below its type's threshold
+    peaks = head_peaks(probabilities, 4.0, ["Hit", "Loss"], [0.5, 0.5], [1, 1], ["Hit", "Loss"])
+    # half a frame before the frame the head fired on: the first frame showing an event comes after it began
+    assert [(p.frame, p.time, p.trial_type) for p in peaks] == [(5, 1.125, "Hit"), (8, 1.875, "Hit")]
+    assert [p.frame for p in head_peaks(probabilities, 4.0, ["Hit", "Loss"], [0.5, 0.5], [4, 1], ["Hit"])] == [5]
 
 
-def test_thresholds_maximise_frame_f1():
+def test_frame_series_averages_overlapping_windows():
+    series = FrameSeries(1)
+    series.add(0, np.full((4, 1), 0.2))
+    series.add(2, np.full((4, 1), 0.6))
+    assert series.mean().ravel().tolist() == pytest.approx([0.2, 0.2, 0.4, 0.4, 0.6, 0.6])
+
+
+def test_checked_decoding_matches_events_to_detections_one_to_one():
+    peaks = [Peak(9, 2.125, "Hit", 0.9), Peak(10, 2.375, "Hit", 0.8), Peak(2, 0.375, "Loss", 0.7)]
+    events = [AnswerEvent(2.25, 2.25, "Hit", "near both"), AnswerEvent(0.5, 0.5, "Hit", "no evidence"),
+              AnswerEvent(1.0, 1.5, "FIRE", "unknown to the head"), AnswerEvent(2.3, 2.6, "Hit", "the second one")]
+    kept, unmatched, rejected = check_events(events, peaks, ["Hit", "Loss"], radius=0.5)
+    assert rejected == 1
+    assert [(e.onset, round(e.offset, 6), e.trial_type, e.description) for e in kept] == [
+        (1.0, 1.5, "FIRE", "unknown to the head"), (2.125, 2.125, "Hit", "near both"),
+        (2.375, 2.675, "Hit", "the second one")]  # each detection confirms one event, moved there with its length
+    assert unmatched == [peaks[2]]
+
+
+def test_settings_maximise_event_f1_on_clips():
     rng = np.random.default_rng(0)
-    targets = np.zeros((200, 3))
-    targets[rng.choice(200, 20, replace=False), 0] = 1
-    probabilities = np.where(targets > 0, 0.72, 0.3) + rng.uniform(-0.05, 0.05, targets.shape)
-    chosen = best_thresholds(probabilities, targets)
-    assert 0.35 <= chosen[0] <= 0.65  # separates the two groups
-    assert chosen[1] == chosen[2] == 0.5  # no positives: the default
+    times = np.arange(16) / 4
+    probabilities, onsets = [], []
+    for _ in range(30):
+        p = rng.uniform(0.0, 0.3, (16, 3))
+        frames = rng.choice(np.arange(0, 15, 4), 2, replace=False)
+        p[frames, 0] = 0.72
+        p[frames + 1, 0] = 0.6  # the next frame still shows it: a gap of 1 with a low threshold would double it
+        probabilities.append(p)
+        onsets.append([np.sort(times[frames]) - 0.1, np.array([]), np.array([])])
+    settings = best_settings(probabilities, [times] * 30, onsets, tolerance=0.5)
+    for p, o in zip(probabilities, onsets):  # exactly one detection per event, at its time
+        found = peak_times(p[:, 0], times, settings.thresholds[0], settings.gaps[0])
+        assert np.allclose(found, o[0] - 0.025), (settings, found)
+    assert settings.thresholds[1:] == [0.5, 0.5] and settings.gaps[1:] == [1, 1]  # no events: the defaults
 
 
-def test_temporal_head_keeps_clips_apart():
+def test_event_head_keeps_clips_apart_and_round_trips(tmp_path):
     torch.manual_seed(0)
-    head = EventHead(8, 2, temporal=True)
-    a, b = torch.randn(5, 8), torch.randn(4, 8)
+    head = EventHead(8, 2)
+    a, b = torch.randn(5, 4, 8), torch.randn(4, 4, 8)
     together = head(torch.cat([a, b]), [5, 4])
     torch.testing.assert_close(together[:5], head(a, [5]))
     torch.testing.assert_close(together[5:], head(b, [4]))
-    assert not torch.allclose(head(torch.cat([a, b]), [9])[3:5], together[3:5])  # neighbours do matter
+    assert not torch.allclose(head(torch.cat([a, b]), [9])[3:7], together[3:7])  # neighbours do matter
+    # a token that changes alone moves the score: the change features see what averaging washes out
+    still = torch.zeros(3, 4, 8)
+    flash = still.clone()
+    flash[1, 0] = 5.0
+    flash[1, 1:] = -5.0 / 3  # same mean as `still`
+    assert not torch.allclose(head(still)[1], head(flash)[1])
+    save_head(head, ["Hit", "Loss"], HeadSettings([0.4, 0.6], [1, 2]), tmp_path)
+    loaded, types, settings = load_head(tmp_path)
+    torch.testing.assert_close(loaded(a), head(a))
+    assert types == ["Hit", "Loss"] and settings == HeadSettings([0.4, 0.6], [1, 2])
+    torch.save({"weights": {}, "types": []}, tmp_path / "aux_head.pt")  # an older format: a clear error
+    with pytest.raises(ValueError, match="fine-tune the model again"):
+        load_head(tmp_path)
 
 
 def test_numbers_written_without_a_dot_are_read_as_numbers():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import math
 import shutil
 import signal
@@ -76,10 +77,11 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
 
     from .vlm.batch import ClipDataset, collate_examples, infinite_batches
     from .vlm.data import event_types, load_qa, positive_weights, sampling_weights
-    from .vlm.calibration import aux_thresholds
+    from .vlm.calibration import tune_head
     from .vlm.frames import pixel_stats
-    from .vlm.model import (EventHead, is_random_init, load_base, load_trainable_state, native_bf16,
-                            prepare_for_training, save_model, trainable_state, vision_feature_size)
+    from .vlm.head import EventHead
+    from .vlm.model import (is_random_init, load_base, load_trainable_state, native_bf16, prepare_for_training,
+                            save_model, trainable_state, vision_feature_size)
     from .vlm.targets import resolve_answer_types
 
     t = config.train
@@ -115,7 +117,7 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
         print(warning, file=sys.stderr)
     save_config(config, out / "config.yaml")  # resolved
     train_set = ClipDataset(train_records, family, config.frames, types, config.data)
-    val_set = ClipDataset(val_records, family, config.frames, types, config.data)
+    val_set = ClipDataset(val_records, family, dataclasses.replace(config.frames, jitter=1), types, config.data)
     weights = sampling_weights(train_records, config.data.oversample_power, config.data.oversample)
     pad_id = vlm.tokenizer.pad_token_id if vlm.tokenizer.pad_token_id is not None else vlm.tokenizer.eos_token_id
     use_aux = t.aux_loss_weight > 0 and bool(types)
@@ -163,9 +165,9 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
                 lm_loss = model(**batch).loss
         aux_loss = torch.zeros((), device=accelerator.device)
         if use_aux and captured:
-            features = family.step_features(captured[-1], batch)
-            if features.shape[0] == targets.shape[0]:
-                logits = aux_head(features, counts)
+            tokens = family.step_tokens(captured[-1], batch)
+            if tokens.shape[0] == targets.shape[0]:
+                logits = aux_head(tokens, counts)
                 aux_loss = torch.nn.functional.binary_cross_entropy_with_logits(
                     logits, targets.to(logits.device), pos_weight=pos_weight)
         if vision_only:
@@ -251,7 +253,8 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
     vlm.model = accelerator.unwrap_model(model)
     vlm.aux_head = accelerator.unwrap_model(aux_head) if use_aux else None
     if vlm.aux_head is not None:
-        vlm.aux_thresholds = aux_thresholds(vlm, base, val_set or train_set, captured, accelerator)
+        settings = tune_head(vlm, base, val_set or train_set, captured, accelerator)
+        vlm.aux_thresholds, vlm.aux_gaps = settings.thresholds, settings.gaps
     hook.remove()
     clip_seconds = _clip_seconds(train_set, config.frames.fps)
     meta = {

@@ -1,10 +1,10 @@
-"""Annotate a whole video from its pixels alone: windows, generation, parsing, checking, merging.
+"""Annotate a whole video from its pixels alone: windows, generation, parsing, merging, checking.
 
 Windows of the training clip length with overlap cover the video; each is answered by the model, read
-with :func:`shinobi_tools.answers.parse_events` (malformed lines are counted, never raised), decoded with
-the model's own per-frame event head when it has one (:mod:`shinobi_tools.vlm.decoding`), shifted to
-video time, and duplicates from overlapping windows (same type, onsets within a tolerance) merged,
-keeping the detection made farthest from its window's edges.
+with :func:`shinobi_tools.answers.parse_events` (malformed lines are counted, never raised) and shifted to
+video time; duplicates from overlapping windows (same type, onsets within one frame) are merged, keeping the
+one farthest from its window's edges. When the model has a per-frame event head, its probabilities of all
+windows form one series per video whose peaks check and complete the text (:mod:`shinobi_tools.vlm.decoding`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ import torch
 
 from ..answers import AnswerEvent, parse_events
 from .batch import collate
-from .decoding import DECODINGS, check_events, first_line, missing_peaks
+from .data import frame_values
+from .decoding import DECODINGS, FrameSeries, Peak, check_events, first_line, head_peaks
 from .frames import iter_frames, time_marker
 from .model import VLM, load_model, unwrapped
 from .prompt import VIDEO_TAG, encode, stop_token_ids
@@ -88,16 +89,12 @@ def merge_detections(detections: list[Detection], tolerance: float) -> list[Dete
 
 def _frame_probabilities(vlm: VLM, features, batch: dict, encoded: list) -> list[np.ndarray]:
     """Per window, frames × types probabilities of the auxiliary head (a frame takes its step's)."""
-    steps = vlm.family.step_features(features, batch)
-    logits = vlm.aux_head(steps.to(next(vlm.aux_head.parameters()).dtype), [len(e.steps) for e in encoded])
+    tokens = vlm.family.step_tokens(features, batch)
+    logits = vlm.aux_head(tokens.to(next(vlm.aux_head.parameters()).dtype), [len(e.steps) for e in encoded])
     probabilities = torch.sigmoid(logits).float().cpu().numpy()
     out, first = [], 0
     for e in encoded:
-        n_frames = max(max(s) for s in e.steps) + 1
-        frames = np.zeros((n_frames, probabilities.shape[1]), dtype=np.float32)
-        for j, members in enumerate(e.steps):
-            frames[members] = probabilities[first + j]
-        out.append(frames)
+        out.append(frame_values(probabilities[first:first + len(e.steps)], e.steps))
         first += len(e.steps)
     return out
 
@@ -152,7 +149,7 @@ def annotate_video(video: str | Path, model_dir: str | Path | VLM, window_second
     ``assisted`` = checked + the head's detections the language model left out, named and described by it.
     ``df.attrs`` holds ``text_events`` (the ``text`` table, from the same pass), ``windows``, ``malformed``
     (unreadable answer lines), ``rejected`` (events the head did not confirm), ``proposed`` (detections added),
-    ``merged`` (duplicates removed), ``seconds`` (compute) and ``video_seconds``.
+    ``merged`` (duplicates from overlapping windows removed), ``seconds`` (compute) and ``video_seconds``.
     """
     if decoding not in DECODINGS:
         raise ValueError(f"decoding must be one of {', '.join(DECODINGS)}, not {decoding!r}")
@@ -172,60 +169,94 @@ def annotate_video(video: str | Path, model_dir: str | Path | VLM, window_second
     prompt = prompt or meta.get("prompt", "List the gameplay events in this clip with their times.")
     proposable = [t for t in types if t in (meta.get("answer_types") or types)]
     began = time.perf_counter()
-    detections: list[Detection] = []
     text_detections: list[Detection] = []
+    series = FrameSeries(len(types))
     counts = dict(malformed=0, rejected=0, proposed=0, windows=0)
     video_seconds = 0.0
     pending: list[Window] = []
 
-    def add(target: list[Detection], window: Window, events: list[AnswerEvent]) -> None:
-        length = len(window.times) / fps
-        for e in events:
-            onset = max(0.0, e.onset - shift)
-            offset = min(max(e.offset - shift, onset), length)
-            centrality = min(onset, length - min(onset, length))
-            target.append(Detection(window.start + onset, window.start + max(offset, onset), e.trial_type,
-                                    e.description, centrality))
-
     def flush() -> None:
         answers, probabilities = generate_answers(vlm, pending, prompt, marker, max_new_tokens)
-        to_describe: list[tuple[Window, float, str]] = []
         for window, answer, frame_probabilities in zip(pending, answers, probabilities):
             parsed = parse_events(answer)
             counts["malformed"] += parsed.malformed
-            add(text_detections, window, parsed.events)
-            events = parsed.events
-            if decoding != "text":
-                events, dropped = check_events(events, frame_probabilities, window.times, types,
-                                               vlm.aux_thresholds, tolerance)
-                counts["rejected"] += dropped
-            if decoding == "assisted":
-                to_describe += [(window, t, kind) for t, kind in missing_peaks(
-                    events, frame_probabilities, window.times, types, vlm.aux_thresholds, proposable, tolerance)]
-            add(detections, window, events)
+            text_detections.extend(_detections(window, parsed.events, fps, shift))
+            if frame_probabilities is not None:
+                series.add(int(round(window.start * fps)), frame_probabilities)
             counts["windows"] += 1
-        for start in range(0, len(to_describe), batch_size):
-            items = to_describe[start:start + batch_size]
-            prefixes = [f"{time_marker(t, marker)} {kind}:" for _, t, kind in items]
-            described, _ = generate_answers(vlm, [w for w, _, _ in items], prompt, marker, 32, prefixes)
-            for (window, t, kind), text in zip(items, described):
-                add(detections, window, [AnswerEvent(t, t, kind, first_line(text) or kind)])
-                counts["proposed"] += 1
         pending.clear()
 
-    for window in iter_windows(video, fps, width, height, window_seconds, overlap):
+    frames = dict(fps=fps, width=width, height=height, seconds=window_seconds, overlap=overlap)
+    starts: list[float] = []
+    for window in iter_windows(video, **frames):
+        starts.append(window.start)
         video_seconds = max(video_seconds, window.start + len(window.times) / fps)
         pending.append(window)
         if len(pending) == batch_size:
             flush()
     if pending:
         flush()
-    merged = merge_detections(detections, tolerance)
-    table = _table(merged)
-    table.attrs.update(text_events=_table(merge_detections(text_detections, tolerance)), **counts,
-                       merged=len(detections) - len(merged), seconds=time.perf_counter() - began,
-                       video_seconds=video_seconds)
+    # Overlapping windows report an event twice, on the same frame or the next one.
+    text_events = merge_detections(text_detections, 1.0 / fps + 1e-6)
+    merged = len(text_detections) - len(text_events)
+    events = text_events
+    if decoding != "text":
+        gaps = vlm.aux_gaps or [1] * len(types)
+        peaks = head_peaks(series.mean(), fps, types, vlm.aux_thresholds, gaps, types)
+        events, unmatched, counts["rejected"] = check_events(text_events, peaks, types, tolerance)
+        if decoding == "assisted":
+            missing = [p for p in unmatched if p.trial_type in proposable]
+            events = sorted(events + _describe(vlm, video, starts, missing, frames, prompt, marker, batch_size),
+                            key=lambda d: (d.onset, d.trial_type))
+            counts["proposed"] = len(missing)
+    table = _table(events)
+    table.attrs.update(text_events=_table(text_events), **counts, merged=merged,
+                       seconds=time.perf_counter() - began, video_seconds=video_seconds)
     return table
+
+
+def _detections(window: Window, events: list[AnswerEvent], fps: float, shift: float) -> list[Detection]:
+    """A window's answer events in video time (onsets moved back by ``shift``, clipped to the window)."""
+    length = len(window.times) / fps
+    out = []
+    for e in events:
+        onset = min(max(0.0, e.onset - shift), length)
+        offset = min(max(e.offset - shift, onset), length)
+        out.append(Detection(window.start + onset, window.start + offset, e.trial_type, e.description,
+                             min(onset, length - onset)))
+    return out
+
+
+def _describe(vlm: VLM, video: str | Path, starts: list[float], peaks: list[Peak], frames: dict, prompt: str,
+              marker: str, batch_size: int) -> list[Detection]:
+    """Detections of the head described by the language model: a second pass over the windows, where each peak
+    is continued (``<time> <type>:``) in the window that shows it farthest from its edges."""
+    if not peaks:
+        return []
+    length, fps = frames["seconds"], frames["fps"]
+    home: dict[int, list[Peak]] = {}
+    for p in peaks:
+        t = p.frame / fps
+        best = max(range(len(starts)), key=lambda j: min(t - starts[j], starts[j] + length - t))
+        home.setdefault(best, []).append(p)
+    out: list[Detection] = []
+    items: list[tuple[Window, Peak]] = []
+
+    def flush() -> None:
+        prefixes = [f"{time_marker(p.frame / fps - w.start, marker)} {p.trial_type}:" for w, p in items]
+        described, _ = generate_answers(vlm, [w for w, _ in items], prompt, marker, 32, prefixes)
+        for (w, p), text in zip(items, described):
+            out.append(Detection(p.time, p.time, p.trial_type, first_line(text) or p.trial_type, 0.0))
+        items.clear()
+
+    for j, window in enumerate(iter_windows(video, **frames)):
+        for p in home.get(j, []):
+            items.append((window, p))
+            if len(items) == batch_size:
+                flush()
+    if items:
+        flush()
+    return out
 
 
 def _table(detections: list[Detection]) -> pd.DataFrame:

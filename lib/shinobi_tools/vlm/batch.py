@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from .config import DataConfig, FramesConfig
-from .data import QARecord, frame_targets, step_targets
+from .data import QARecord, frame_values, onset_targets, step_targets
 from .family import Family
 from .frames import sample_frames
 from .prompt import IGNORE, Encoded, encode
@@ -18,29 +18,65 @@ from .targets import shape_messages
 @dataclass
 class Example:
     encoded: Encoded
-    #: steps × event types (auxiliary head targets).
+    #: steps × event types (auxiliary head targets: event onsets).
     aux_targets: torch.Tensor
+    #: Time of each sampled frame (s from the clip start) and the clip's events (clip-relative times).
+    times: np.ndarray
+    events: list[dict]
+
+    def frame_values(self, steps: np.ndarray) -> np.ndarray:
+        """frames × types from this example's steps × types (e.g. the head's probabilities)."""
+        return frame_values(steps, self.encoded.steps)
+
+    def onsets(self, trial_type: str) -> np.ndarray:
+        """Onsets (s) of this clip's events of one type that a sampled frame shows."""
+        last = self.times[-1] if len(self.times) else -1.0
+        return np.array([float(e["onset"]) for e in self.events
+                         if e["trial_type"] == trial_type and float(e["onset"]) <= last + 1e-6])
 
 
 class ClipDataset(torch.utils.data.Dataset):
-    """One example per QA record: the clip's frames at ``frames.fps`` and the whole conversation."""
+    """One example per QA record: the clip's frames at ``frames.fps`` and the whole conversation.
+
+    With ``frames.jitter`` = n > 1, :meth:`example` can start the sampling at n phases within the first frame
+    period (training sees n different frame sets per clip: the events fall at other places between frames).
+    Decoded frames are kept in memory up to ``frames.cache_mb``.
+    """
 
     def __init__(self, records: list[QARecord], family: Family, frames: FramesConfig, types: list[str],
                  data: DataConfig | None = None) -> None:
         self.records, self.family, self.frames, self.types = records, family, frames, types
         self.data = data or DataConfig()
+        self.phases = max(1, int(frames.jitter))
+        self._cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._cached_bytes = 0
 
     def __len__(self) -> int:
         return len(self.records)
 
     def __getitem__(self, index: int) -> Example:
+        return self.example(index, 0)
+
+    def _frames(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """All phases' frames of a record, interleaved (sampled at fps × phases), and their times."""
+        if index in self._cache:
+            return self._cache[index]
+        f = self.frames
+        sample = sample_frames(self.records[index].video, f.fps * self.phases, f.width, f.height)
+        if self._cached_bytes + sample.frames.nbytes <= f.cache_mb * 2**20:
+            self._cache[index] = (sample.frames, sample.times)
+            self._cached_bytes += sample.frames.nbytes
+        return sample.frames, sample.times
+
+    def example(self, index: int, phase: int = 0) -> Example:
         record = self.records[index]
-        sample = sample_frames(record.video, self.frames.fps, self.frames.width, self.frames.height)
+        frames, times = self._frames(index)
+        frames, times = frames[phase % self.phases:: self.phases], times[phase % self.phases:: self.phases]
         marker = self.frames.time_marker
-        messages = shape_messages(record.messages, record.events, sample.times, self.data, marker)
-        encoded = encode(self.family, messages, sample.frames, sample.times, marker, self.data.max_length)
-        targets = frame_targets(record.events, sample.times, self.types, 1.0 / self.frames.fps)
-        return Example(encoded, torch.from_numpy(step_targets(targets, encoded.steps)))
+        messages = shape_messages(record.messages, record.events, times, self.data, marker)
+        encoded = encode(self.family, messages, frames, times, marker, self.data.max_length)
+        targets = onset_targets(record.events, times, self.types)
+        return Example(encoded, torch.from_numpy(step_targets(targets, encoded.steps)), times, record.events)
 
 
 def collate(encoded: list[Encoded], family: Family, pad_id: int, padding_side: str = "right",
@@ -72,10 +108,13 @@ def collate_examples(examples: list[Example], family: Family, pad_id: int) -> tu
 
 
 def infinite_batches(dataset: ClipDataset, batch_size: int, weights: np.ndarray, seed: int, start_batch: int = 0):
-    """Endless weighted sampling with replacement; batch ``b`` depends only on (seed, b), so resume is exact."""
+    """Endless weighted sampling with replacement, each example at a random phase (see ClipDataset); batch ``b``
+    depends only on (seed, b), so resume is exact."""
     probabilities = weights / weights.sum()
     b = start_batch
     while True:
         rng = np.random.default_rng([seed, b])
-        yield [dataset[int(i)] for i in rng.choice(len(dataset), size=batch_size, p=probabilities)]
+        chosen = rng.choice(len(dataset), size=batch_size, p=probabilities)
+        phases = rng.integers(dataset.phases, size=batch_size)
+        yield [dataset.example(int(i), int(k)) for i, k in zip(chosen, phases)]
         b += 1

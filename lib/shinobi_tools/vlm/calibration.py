@@ -1,53 +1,89 @@
-"""Per-type decision thresholds of the auxiliary per-frame event head, chosen on held-out clips."""
+"""Decision settings of the auxiliary per-frame event head, tuned on held-out clips for event-level F1.
+
+Per event type, the threshold and the least gap between two detections (in frames) that give the best pooled
+F1 of the head's peaks against the clips' true onsets, matched one to one within the tolerance the
+evaluation uses — the same peaks :mod:`shinobi_tools.vlm.decoding` makes at annotation time.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
 
+from ..metrics import match_onsets
+from ..spotter import pick_peaks
 from .batch import ClipDataset, collate_examples
+from .head import HeadSettings
 
-#: Thresholds tried; a type without positives in the clips keeps DEFAULT_THRESHOLD.
+#: Thresholds and gaps (frames) tried; a type without true events in the clips keeps the defaults.
 GRID = np.round(np.arange(0.05, 0.96, 0.05), 2)
+GAPS = (1, 2, 3)
 DEFAULT_THRESHOLD = 0.5
+DEFAULT_GAP = 1
 
 
-def best_thresholds(probabilities: np.ndarray, targets: np.ndarray) -> list[float]:
-    """For each column, the threshold of GRID with the best frame-level F1 (ties: the highest threshold)."""
-    chosen = []
-    for k in range(targets.shape[1]):
-        positives = targets[:, k] > 0.5
-        if not positives.any():
-            chosen.append(DEFAULT_THRESHOLD)
+def peak_times(probabilities: np.ndarray, times: np.ndarray, threshold: float, gap: int) -> np.ndarray:
+    """Onset times of one type's peaks: the head fires on the first frame showing an event, on average half a
+    frame period after it began."""
+    period = float(times[1] - times[0]) if len(times) > 1 else 0.0
+    index, _ = pick_peaks(probabilities, threshold, gap)
+    return times[index] - period / 2
+
+
+def best_settings(probabilities: list[np.ndarray], times: list[np.ndarray], onsets: list[list[np.ndarray]],
+                  tolerance: float) -> HeadSettings:
+    """Per type (column), the threshold and gap with the best pooled F1 over the clips.
+
+    ``probabilities[c]``: frames × types of clip ``c``; ``times[c]``: its frame times; ``onsets[c][k]``: the true
+    onsets of type ``k`` in it. Ties: the largest gap, then the middle of the best thresholds.
+    """
+    n_types = probabilities[0].shape[1] if probabilities else 0
+    thresholds, gaps = [], []
+    for k in range(n_types):
+        n_true = sum(len(o[k]) for o in onsets)
+        if n_true == 0:
+            thresholds.append(DEFAULT_THRESHOLD)
+            gaps.append(DEFAULT_GAP)
             continue
-        scores = []
-        for threshold in GRID:
-            predicted = probabilities[:, k] >= threshold
-            tp = float((predicted & positives).sum())
-            scores.append(2 * tp / max(float(predicted.sum() + positives.sum()), 1.0))
-        best = max(scores)
-        chosen.append(float(max(t for t, f in zip(GRID, scores) if f == best)))
-    return chosen
+        f1 = np.zeros((len(GAPS), len(GRID)))
+        for g, gap in enumerate(GAPS):
+            for i, threshold in enumerate(GRID):
+                tp = n_pred = 0
+                for p, t, o in zip(probabilities, times, onsets):
+                    found = peak_times(p[:, k], t, float(threshold), gap)
+                    tp += len(match_onsets(o[k], found, tolerance).truth)
+                    n_pred += len(found)
+                f1[g, i] = 2 * tp / (n_true + n_pred)
+        g = int(np.flatnonzero(f1.max(axis=1) >= f1.max() - 1e-9)[-1])
+        best = np.flatnonzero(f1[g] >= f1[g].max() - 1e-9)
+        thresholds.append(float(GRID[best[len(best) // 2]]))
+        gaps.append(GAPS[g])
+    return HeadSettings(thresholds, gaps)
 
 
 @torch.no_grad()
-def aux_thresholds(vlm, base, dataset: ClipDataset, captured: list, accelerator, batch_size: int = 8) -> list[float]:
-    """Thresholds of ``vlm.aux_head`` from its probabilities on every clip of ``dataset`` (vision encoder only;
+def tune_head(vlm, base, dataset: ClipDataset, captured: list, accelerator, tolerance: float = 0.5,
+              batch_size: int = 8) -> HeadSettings:
+    """Settings of ``vlm.aux_head`` from its probabilities on every clip of ``dataset`` (vision encoder only;
     ``captured`` is filled by the forward hook on the family's feature module)."""
     family, head = vlm.family, vlm.aux_head
     pad_id = vlm.tokenizer.pad_token_id if vlm.tokenizer.pad_token_id is not None else vlm.tokenizer.eos_token_id
     was_training = base.training
     base.eval()
-    probabilities, targets = [], []
+    probabilities, times, onsets = [], [], []
     for start in range(0, len(dataset), batch_size):
         examples = [dataset[i] for i in range(start, min(start + batch_size, len(dataset)))]
-        batch, target, counts = collate_examples(examples, family, pad_id)
+        batch, _, counts = collate_examples(examples, family, pad_id)
         batch = {k: v.to(accelerator.device) for k, v in batch.items()}
         captured.clear()
         with accelerator.autocast():
             family.encode_images(base, batch)
-        logits = head(family.step_features(captured[-1], batch), counts)
-        probabilities.append(torch.sigmoid(logits).float().cpu().numpy())
-        targets.append(target.numpy())
+        steps = torch.sigmoid(head(family.step_tokens(captured[-1], batch), counts)).float().cpu().numpy()
+        first = 0
+        for example, n in zip(examples, counts):
+            probabilities.append(example.frame_values(steps[first:first + n]))
+            times.append(example.times)
+            onsets.append([example.onsets(kind) for kind in dataset.types])
+            first += n
     base.train(was_training)
-    return best_thresholds(np.concatenate(probabilities), np.concatenate(targets))
+    return best_settings(probabilities, times, onsets, tolerance)

@@ -57,6 +57,11 @@ class FramesConfig:
     #: encoder learns far faster on dark game frames), "checkpoint" = the base's preprocessor values,
     #: "auto" = data for randomly initialised vision encoders (embedded, tiny), checkpoint otherwise.
     normalize: str = "auto"
+    #: Training only: sample each clip at this many phases within a frame period, one drawn per example (2 with
+    #: 8 fps clips and 4 fps sampling: twice the distinct frames; the clips need fps × jitter frames per second).
+    jitter: int = 1
+    #: Decoded training / validation frames kept in memory (MB); 0 = decode every time.
+    cache_mb: int = 4096
 
 
 @dataclass
@@ -153,6 +158,8 @@ def config_from_dict(values: dict[str, Any]) -> RunConfig:
     config = _build(RunConfig, values, "")
     if config.frames.normalize not in ("auto", "data", "checkpoint"):
         raise ValueError(f"frames.normalize must be auto, data or checkpoint, not {config.frames.normalize!r}")
+    if config.frames.jitter < 1 or config.frames.cache_mb < 0:
+        raise ValueError("frames.jitter must be at least 1 and frames.cache_mb at least 0")
     if config.train.vision_warmup_steps < 0 or config.train.steps < 1:
         raise ValueError("train.steps must be at least 1 and train.vision_warmup_steps at least 0")
     if config.model.kind not in MODEL_KINDS:

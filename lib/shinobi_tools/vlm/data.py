@@ -41,27 +41,31 @@ def event_types(records: list[QARecord]) -> list[str]:
     return sorted({e["trial_type"] for r in records for e in r.events})
 
 
-def frame_targets(events: list[dict], times: np.ndarray, types: list[str], period: float) -> np.ndarray:
-    """frames × types {0, 1}: the frames that show an event, those sampled during ``[onset, offset]``, or for an
-    event shorter than the sampling ``period``, the first frame at or after its onset (the one showing it)."""
+def onset_targets(events: list[dict], times: np.ndarray, types: list[str]) -> np.ndarray:
+    """frames × types {0, 1}: for each event, the first sampled frame at or after its onset (the frame that shows
+    it first; events after the last frame are not shown). Onsets, not whole events: the head's peaks are then
+    the events' starts, which is what decoding and the evaluation need (a LifeLost animation lasts 1.3 s)."""
     targets = np.zeros((len(times), len(types)), dtype=np.float32)
     index = {t: k for k, t in enumerate(types)}
     for event in events:
         k = index.get(event["trial_type"])
-        if k is None:
-            continue
-        onset = float(event["onset"])
-        offset = max(float(event.get("offset", onset)), onset)
-        during = (times >= onset - 1e-6) & (times <= offset + 1e-6)
-        if not during.any():
-            during = (times >= onset - 1e-6) & (times < onset + period - 1e-6)
-        targets[during, k] = 1.0
+        after = np.flatnonzero(times >= float(event["onset"]) - 1e-6)
+        if k is not None and len(after):
+            targets[after[0], k] = 1.0
     return targets
 
 
 def step_targets(targets: np.ndarray, steps: list[list[int]]) -> np.ndarray:
     """steps × types: a step is positive when any of its frames is."""
     return np.stack([targets[s].max(axis=0) for s in steps]) if steps else np.zeros((0, targets.shape[1]), np.float32)
+
+
+def frame_values(values: np.ndarray, steps: list[list[int]]) -> np.ndarray:
+    """frames × types from steps × types: each frame takes the row of its step (the inverse of step_targets)."""
+    frames = np.zeros((max(max(s) for s in steps) + 1, values.shape[1]), dtype=values.dtype)
+    for row, members in zip(values, steps):
+        frames[members] = row
+    return frames
 
 
 def sampling_weights(records: list[QARecord], power: float = 0.5, oversample: dict[str, float] | None = None) -> np.ndarray:

@@ -1,58 +1,91 @@
-"""Decoding a window's answer with the model's own per-frame event head (the auxiliary head trained with it).
+"""Decoding a video's answers with the model's own per-frame event head (the auxiliary head trained with it).
 
-``text``: the language model's events as written. ``checked``: only those the head confirms, moved to the
-frame it scores highest (:func:`check_events`). ``assisted``: checked, plus the head's confident detections
-the language model left out (:func:`missing_peaks`), which the language model then names and describes
-by continuing an answer that starts with the frame's time and the event type.
+The head's probabilities of the overlapping windows are averaged into one series per video (:class:`FrameSeries`),
+whose peaks (per-type threshold and gap, tuned on validation clips) are the head's detections.
+
+``text``: the language model's events as written. ``checked``: only those the head confirms, each matched to
+one of its detections within a radius and moved to it (:func:`check_events`). ``assisted``: checked, plus the
+head's detections the language model left out (the unmatched ones of :func:`check_events`), which the language model then names and
+describes by continuing an answer that starts with the frame's time and the event type.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 
-from ..answers import AnswerEvent
+from ..metrics import match_onsets
 from ..spotter import pick_peaks
 
 DECODINGS = ("text", "checked", "assisted")
 
 
-def check_events(events: list[AnswerEvent], probabilities: np.ndarray, times: np.ndarray, types: list[str],
-                 thresholds: list[float], radius: float) -> tuple[list[AnswerEvent], int]:
-    """Keep the model's events that its per-frame head confirms; return them and the number rejected.
-
-    An event of a type the head knows is kept when the head's probability for that type reaches the type's
-    threshold on a frame within ``radius`` seconds of the onset, and moved to that frame's time (the most
-    probable one); events of other types pass unchanged. ``probabilities``: frames × types.
-    """
-    kept, rejected = [], 0
-    for e in events:
-        if e.trial_type not in types:
-            kept.append(e)
-            continue
-        k = types.index(e.trial_type)
-        near = np.flatnonzero(np.abs(times - e.onset) <= radius + 1e-6)
-        if not len(near) or probabilities[near, k].max() < thresholds[k]:
-            rejected += 1
-            continue
-        onset = float(times[near[int(np.argmax(probabilities[near, k]))]])
-        kept.append(AnswerEvent(onset, onset + max(e.offset - e.onset, 0.0), e.trial_type, e.description))
-    return kept, rejected
+@dataclass
+class Peak:
+    #: The frame the head fired on (index in the video's series) and the onset it stands for (s): the first
+    #: frame showing an event comes on average half a frame period after the event began.
+    frame: int
+    time: float
+    trial_type: str
+    score: float
 
 
-def missing_peaks(events: list[AnswerEvent], probabilities: np.ndarray, times: np.ndarray, types: list[str],
-                  thresholds: list[float], proposable: list[str], radius: float) -> list[tuple[float, str]]:
-    """``(time, type)`` of the head's detections of ``proposable`` types with no event of that type within
-    ``radius`` s among ``events``."""
-    period = float(times[1] - times[0]) if len(times) > 1 else 1.0
-    gap = int(radius / period + 1e-6) + 1  # frames: detections more than ``radius`` apart
-    missing = []
-    for kind in proposable:
+class FrameSeries:
+    """Per-frame probabilities of a whole video, averaged over the windows that cover each frame."""
+
+    def __init__(self, n_types: int) -> None:
+        self.total = np.zeros((0, n_types))
+        self.count = np.zeros(0)
+
+    def add(self, first: int, probabilities: np.ndarray) -> None:
+        """Add one window's frames × types probabilities; ``first`` = the video frame index of its first frame."""
+        end = first + len(probabilities)
+        if end > len(self.count):
+            grow = end - len(self.count)
+            self.total = np.concatenate([self.total, np.zeros((grow, self.total.shape[1]))])
+            self.count = np.concatenate([self.count, np.zeros(grow)])
+        self.total[first:end] += probabilities
+        self.count[first:end] += 1
+
+    def mean(self) -> np.ndarray:
+        return self.total / np.maximum(self.count, 1)[:, None]
+
+
+def head_peaks(probabilities: np.ndarray, fps: float, types: list[str], thresholds: list[float],
+               gaps: list[int], kinds: list[str]) -> list[Peak]:
+    """The head's detections of ``kinds``: per type, peaks above its threshold at least its gap (frames) apart."""
+    peaks = []
+    for kind in kinds:
         k = types.index(kind)
-        for index in pick_peaks(probabilities[:, k], thresholds[k], gap)[0]:
-            t = float(times[index])
-            if not any(e.trial_type == kind and abs(e.onset - t) <= radius + 1e-6 for e in events):
-                missing.append((t, kind))
-    return missing
+        for index, score in zip(*pick_peaks(probabilities[:, k], thresholds[k], gaps[k])):
+            peaks.append(Peak(int(index), max(0.0, (index - 0.5) / fps), kind, float(score)))
+    return sorted(peaks, key=lambda p: (p.time, p.trial_type))
+
+
+def check_events(events: list, peaks: list[Peak], types: list[str], radius: float) -> tuple[list, list[Peak], int]:
+    """Match the language model's events to the head's detections of their type, one to one within ``radius``.
+
+    Returns the kept events (matched ones moved to their detection's time, with their duration; types the head
+    does not know pass unchanged), the detections no event matched, and the number of events rejected.
+    ``events``: dataclasses with ``onset``, ``offset`` and ``trial_type`` (moved copies are made with ``replace``).
+    """
+    kept = [e for e in events if e.trial_type not in types]
+    unmatched: list[Peak] = []
+    rejected = 0
+    for kind in sorted({e.trial_type for e in events if e.trial_type in types} | {p.trial_type for p in peaks}):
+        mine = [e for e in events if e.trial_type == kind]
+        theirs = [p for p in peaks if p.trial_type == kind]
+        matching = match_onsets(np.array([e.onset for e in mine]), np.array([p.time for p in theirs]), radius)
+        pairs = dict(zip(matching.truth.tolist(), matching.pred.tolist()))
+        for i, e in enumerate(mine):
+            if i in pairs:
+                t = theirs[pairs[i]].time
+                kept.append(replace(e, onset=t, offset=t + max(e.offset - e.onset, 0.0)))
+            else:
+                rejected += 1
+        unmatched += [p for j, p in enumerate(theirs) if j not in set(pairs.values())]
+    return sorted(kept, key=lambda e: (e.onset, e.trial_type)), unmatched, rejected
 
 
 def first_line(text: str) -> str:

@@ -65,15 +65,15 @@ class Family:
         raise NotImplementedError
 
     def feature_module(self, model) -> nn.Module:
-        """The module whose forward output :meth:`step_features` reads."""
+        """The module whose forward output :meth:`step_tokens` reads."""
         raise NotImplementedError
 
     def encode_images(self, model, batch: dict[str, torch.Tensor]) -> None:
         """Run only the vision encoder and connector of ``model`` (the unwrapped base) on ``batch``'s pixels."""
         raise NotImplementedError
 
-    def step_features(self, output, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        """(steps in the batch, hidden): mean vision features of each step, in batch order."""
+    def step_tokens(self, output, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """(steps in the batch, tokens per step, hidden): the vision tokens of each step, in batch order."""
         raise NotImplementedError
 
     def lora_pattern(self, targets: list[str]) -> str:

@@ -2,7 +2,7 @@
 
 A model folder is an ordinary Hugging Face checkpoint (config, weights, tokenizer, preprocessor_config)
 plus, after fine-tuning, ``shinobi_vlm.json`` (frames, prompt, clip length, event types), the auxiliary
-head (``aux_head.pt``) and, when LoRA was not merged, an ``adapter/`` folder.
+head (``aux_head.pt``, :mod:`shinobi_tools.vlm.head`) and, when LoRA was not merged, an ``adapter/`` folder.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from torch import nn
 
 from .config import ModelConfig
 from .family import Family, family_for
+from .head import EventHead, HeadSettings, load_head, save_head
 
 META_FILE = "shinobi_vlm.json"
 ADAPTER_DIR = "adapter"
-AUX_FILE = "aux_head.pt"
 
 
 @dataclass
@@ -29,9 +29,11 @@ class VLM:
     family: Family
     #: Training metadata (fps, width, height, time_marker, prompt, clip_seconds, event_types); empty for bases.
     meta: dict = field(default_factory=dict)
-    aux_head: nn.Module | None = None
-    #: Per-type probability thresholds of the auxiliary head, calibrated on the validation clips.
+    aux_head: EventHead | None = None
+    #: Per-type probability thresholds and least gaps (frames) between detections of the auxiliary head,
+    #: tuned on the validation clips.
     aux_thresholds: list[float] | None = None
+    aux_gaps: list[int] | None = None
 
 
 class MissingCheckpointError(FileNotFoundError):
@@ -63,19 +65,15 @@ def load_model(path: str | Path, device: str | torch.device | None = None, dtype
     tokenizer = AutoTokenizer.from_pretrained(path)
     meta = json.loads((path / META_FILE).read_text()) if (path / META_FILE).exists() else {}
     family = family_cls(config, tokenizer, *_image_stats(path))
-    aux_head, thresholds = None, None
-    if (path / AUX_FILE).exists():
-        state = torch.load(path / AUX_FILE, map_location="cpu")
-        aux_head = EventHead(state["in_features"], len(state["types"]), state.get("temporal", False))
-        aux_head.load_state_dict(state["weights"])
-        aux_head.eval()
-        thresholds = state.get("thresholds")
+    loaded = load_head(path)
+    aux_head, settings = (loaded[0], loaded[2]) if loaded else (None, None)
     model.eval()
     if device is not None:
         model.to(device)
         if aux_head is not None:
             aux_head.to(device)
-    return VLM(model, tokenizer, family, meta, aux_head, thresholds)
+    return VLM(model, tokenizer, family, meta, aux_head, settings.thresholds if settings else None,
+               settings.gaps if settings else None)
 
 
 def native_bf16() -> bool:
@@ -124,34 +122,6 @@ def load_base(config: ModelConfig, seed: int = 0) -> VLM:
     if vlm.family.model_type != expected:
         raise ValueError(f"model.path = {path} holds a {vlm.family.model_type} model, but model.kind is {config.kind}")
     return vlm
-
-
-class EventHead(nn.Module):
-    """Multi-label event classifier over the mean vision features of each step (frame or frame group).
-
-    ``temporal``: a residual 1D convolution over each clip's steps (kernel 3) lets a step's score use its
-    neighbours, i.e. what changed between frames; ``counts`` gives the steps of each clip in the batch.
-    """
-
-    def __init__(self, in_features: int, n_types: int, temporal: bool = True, width: int = 128) -> None:
-        super().__init__()
-        self.in_features, self.temporal = in_features, temporal
-        self.norm = nn.LayerNorm(in_features)
-        if temporal:
-            self.project = nn.Linear(in_features, width)
-            self.conv = nn.Conv1d(width, width, kernel_size=3, padding=1)
-            self.linear = nn.Linear(width, max(n_types, 1))
-        else:
-            self.linear = nn.Linear(in_features, max(n_types, 1))
-
-    def forward(self, features: torch.Tensor, counts: list[int] | None = None) -> torch.Tensor:
-        x = self.norm(features.float())
-        if not self.temporal:
-            return self.linear(x)
-        x = nn.functional.gelu(self.project(x))
-        clips = torch.split(x, counts or [len(x)])
-        x = torch.cat([c + nn.functional.gelu(self.conv(c.T[None]))[0].T for c in clips])
-        return self.linear(x)
 
 
 def vision_feature_size(vlm: VLM) -> int:
@@ -218,10 +188,8 @@ def save_model(vlm: VLM, out: str | Path, meta: dict, merge: bool = True) -> Pat
     _write_preprocessor(vlm, out)
     (out / META_FILE).write_text(json.dumps(meta, indent=2))
     if vlm.aux_head is not None:
-        torch.save({"in_features": vlm.aux_head.in_features, "temporal": vlm.aux_head.temporal,
-                    "types": meta.get("event_types", []),
-                    "weights": {k: v.cpu() for k, v in vlm.aux_head.state_dict().items()},
-                    "thresholds": vlm.aux_thresholds}, out / AUX_FILE)
+        settings = HeadSettings(vlm.aux_thresholds, vlm.aux_gaps or []) if vlm.aux_thresholds else None
+        save_head(vlm.aux_head, meta.get("event_types", []), settings, out)
     return out
 
 

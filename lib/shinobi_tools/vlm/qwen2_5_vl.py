@@ -86,13 +86,15 @@ class Qwen2_5_VLFamily(Family):
         model.model.get_video_features(pixel_values_videos=batch["pixel_values_videos"],
                                        video_grid_thw=batch["video_grid_thw"])
 
-    def step_features(self, output, batch):
+    def step_tokens(self, output, batch):
         merged = output.pooler_output if hasattr(output, "pooler_output") else output[1]
         if isinstance(merged, (tuple, list)):  # the model splits it per video in place after the hook ran
             merged = torch.cat(merged)
         merge = self.config.vision_config.spatial_merge_size
         sizes = (batch["video_grid_thw"].prod(dim=1) // merge**2).tolist()
-        return torch.stack([chunk.float().mean(dim=0) for chunk in torch.split(merged, sizes)])
+        if len(set(sizes)) > 1:
+            raise ValueError(f"frames of different sizes in one batch ({sorted(set(sizes))} tokens per step)")
+        return merged.view(len(sizes), sizes[0], merged.shape[-1])
 
     def lora_pattern(self, targets: list[str]) -> str:
         return rf".*language_model\..*\.({'|'.join(map(re.escape, targets))})$"

@@ -64,8 +64,8 @@ class SmolVLMFamily(Family):
     def encode_images(self, model, batch):
         model.model.get_image_features(pixel_values=batch["pixel_values"])
 
-    def step_features(self, output, batch):
-        return output.float().mean(dim=1)  # (real frames, tokens, hidden) → (real frames, hidden)
+    def step_tokens(self, output, batch):
+        return output  # (real frames, tokens, hidden)
 
     def lora_pattern(self, targets: list[str]) -> str:
         return rf".*text_model\..*\.({'|'.join(map(re.escape, targets))})$"

@@ -5,7 +5,7 @@ minutes learns faster from shorter answers whose times it can copy from the fram
 ``data.turns: dense`` only the dense-annotation turn is kept; ``data.answer_types`` rebuilds that answer
 from the record's events of those types; ``data.snap_times`` writes each onset as the marker of the first
 sampled frame that shows the event (at or after the onset, as the auxiliary labels in
-:func:`shinobi_tools.vlm.data.frame_targets`) and each offset as the last frame before it ends
+:func:`shinobi_tools.vlm.data.onset_targets`) and each offset as the last frame before it ends
 (``3.5s EnemyDestroyed: ...``; onset only for instantaneous events), a form
 :func:`shinobi_tools.answers.parse_events` reads.
 """
