@@ -99,3 +99,31 @@ def test_labels_cover_the_answers_only(vlm, qa):
 def test_video_tag_is_replaced_once(vlm):
     pieces = segments(vlm.tokenizer, [{"role": "user", "content": "<video>What?"}], generation=True)
     assert len(pieces) == 1 and "<video>" not in pieces[0][0] and pieces[0][0].count("\ue000VIDEO\ue000") == 1
+
+
+def test_jittered_phases_sample_other_frames_and_keep_the_events(tmp_path, vlm):
+    """With frames.jitter = 2 (8 fps clips sampled at 4 fps) phase 1 shows the frames between phase 0's."""
+    from dataclasses import replace
+
+    from shinobi_tools.vlm.batch import ClipDataset
+    from shinobi_tools.vlm.config import DataConfig, FramesConfig
+
+    with Mp4Writer(tmp_path / "ramp.mp4", fps=8, crf=0) as writer:
+        for i in range(32):
+            writer.write(np.full((48, 64, 3), i * 8, dtype=np.uint8))
+    events = [{"onset": 1.3, "offset": 1.3, "trial_type": "A"}]
+    record = load_qa(write_synthetic_qa(tmp_path / "qa", clips=1))[0]
+    record = replace(record, video=tmp_path / "ramp.mp4", events=events)
+    frames = FramesConfig(fps=4, width=32, height=24, jitter=2)
+    dataset = ClipDataset([record], vlm.family, frames, ["A"], DataConfig())
+    first, second = dataset.example(0, 0), dataset.example(0, 1)
+    np.testing.assert_allclose(first.times, np.arange(16) / 4)
+    np.testing.assert_allclose(second.times, np.arange(16) / 4 + 0.125)
+    for example, frame in ((first, 6), (second, 5)):  # the first frame showing the onset: 1.5 s, 1.375 s
+        positive = example.aux_targets[:, 0].nonzero().ravel().tolist()
+        assert len(positive) == 1 and frame in example.encoded.steps[positive[0]]
+    assert dataset[0].times.tolist() == first.times.tolist()  # evaluation uses phase 0
+    uncached = ClipDataset([record], vlm.family, replace(frames, cache_mb=0), ["A"], DataConfig())
+    assert uncached.example(0, 1).encoded.input_ids == second.encoded.input_ids and not uncached._cache
+    assert set(dataset._cache) == {(0, 0), (0, 1)}  # built once, then served from memory
+    assert dataset.example(0, 1).encoded.input_ids == second.encoded.input_ids

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-
 from shinobi_tools.answers import NO_EVENT, AnswerEvent, parse_events
 from shinobi_tools.vlm.calibration import best_settings, peak_times
 from shinobi_tools.vlm.config import DataConfig, config_from_dict
@@ -96,21 +95,22 @@ def test_settings_maximise_event_f1_on_clips():
 
 def test_event_head_keeps_clips_apart_and_round_trips(tmp_path):
     torch.manual_seed(0)
-    head = EventHead(8, 2)
+    head = EventHead(8, 2, change_features=6)
     a, b = torch.randn(5, 4, 8), torch.randn(4, 4, 8)
-    together = head(torch.cat([a, b]), [5, 4])
-    torch.testing.assert_close(together[:5], head(a, [5]))
-    torch.testing.assert_close(together[5:], head(b, [4]))
-    assert not torch.allclose(head(torch.cat([a, b]), [9])[3:7], together[3:7])  # neighbours do matter
-    # a token that changes alone moves the score: the change features see what averaging washes out
-    still = torch.zeros(3, 4, 8)
+    pa, pb = torch.randn(5, 16, 6), torch.randn(4, 16, 6)
+    together = head(torch.cat([a, b]), torch.cat([pa, pb]), [5, 4])
+    torch.testing.assert_close(together[:5], head(a, pa, [5]))
+    torch.testing.assert_close(together[5:], head(b, pb, [4]))
+    assert not torch.allclose(head(torch.cat([a, b]), torch.cat([pa, pb]), [9])[3:7], together[3:7])  # neighbours
+    # one patch that changes alone moves the score: the change features see what averaging washes out
+    tokens, still = torch.zeros(3, 4, 8), torch.zeros(3, 16, 6)
     flash = still.clone()
     flash[1, 0] = 5.0
-    flash[1, 1:] = -5.0 / 3  # same mean as `still`
-    assert not torch.allclose(head(still)[1], head(flash)[1])
+    assert not torch.allclose(head(tokens, still)[1], head(tokens, flash)[1])
+    assert EventHead(8, 2)(a).shape == (5, 2)  # without change features: the token means only
     save_head(head, ["Hit", "Loss"], HeadSettings([0.4, 0.6], [1, 2]), tmp_path)
     loaded, types, settings = load_head(tmp_path)
-    torch.testing.assert_close(loaded(a), head(a))
+    torch.testing.assert_close(loaded(a, pa), head(a, pa))
     assert types == ["Hit", "Loss"] and settings == HeadSettings([0.4, 0.6], [1, 2])
     torch.save({"weights": {}, "types": []}, tmp_path / "aux_head.pt")  # an older format: a clear error
     with pytest.raises(ValueError, match="fine-tune the model again"):

@@ -76,12 +76,22 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
     from accelerate import Accelerator
 
     from .vlm.batch import ClipDataset, collate_examples, infinite_batches
-    from .vlm.data import event_types, load_qa, positive_weights, sampling_weights
     from .vlm.calibration import tune_head
+    from .vlm.data import event_types, load_qa, positive_weights, sampling_weights
+    from .vlm.family import VisionCapture
     from .vlm.frames import pixel_stats
     from .vlm.head import EventHead
-    from .vlm.model import (is_random_init, load_base, load_trainable_state, native_bf16, prepare_for_training,
-                            save_model, trainable_state, vision_feature_size)
+    from .vlm.model import (
+        change_feature_size,
+        is_random_init,
+        load_base,
+        load_trainable_state,
+        native_bf16,
+        prepare_for_training,
+        save_model,
+        trainable_state,
+        vision_feature_size,
+    )
     from .vlm.targets import resolve_answer_types
 
     t = config.train
@@ -121,10 +131,9 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
     weights = sampling_weights(train_records, config.data.oversample_power, config.data.oversample)
     pad_id = vlm.tokenizer.pad_token_id if vlm.tokenizer.pad_token_id is not None else vlm.tokenizer.eos_token_id
     use_aux = t.aux_loss_weight > 0 and bool(types)
-    aux_head = EventHead(vision_feature_size(vlm), len(types))
+    capture = VisionCapture(family, base)
+    aux_head = EventHead(vision_feature_size(vlm), len(types), change_feature_size(vlm))
     pos_weight = torch.tensor(positive_weights(train_records, types, t.aux_max_pos_weight), dtype=torch.float32)
-    captured: list = []
-    hook = family.feature_module(base).register_forward_hook(lambda module, args, output: captured.append(output))
 
     # ---- optimizer, resume ------------------------------------------------------------------------
     lora = [p for n, p in model.named_parameters() if p.requires_grad and "lora_" in n]
@@ -156,7 +165,7 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
         """(total loss, language-model loss, auxiliary loss, tokens); ``vision_only``: the encoder, no LM."""
         batch, targets, counts = collate_examples(examples, family, pad_id)
         batch = {k: v.to(accelerator.device) for k, v in batch.items()}
-        captured.clear()
+        capture.clear()
         with accelerator.autocast():
             if vision_only:
                 family.encode_images(base, batch)
@@ -164,10 +173,10 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
             else:
                 lm_loss = model(**batch).loss
         aux_loss = torch.zeros((), device=accelerator.device)
-        if use_aux and captured:
-            tokens = family.step_tokens(captured[-1], batch)
+        if use_aux and capture:
+            tokens, patches = capture.inputs(batch)
             if tokens.shape[0] == targets.shape[0]:
-                logits = aux_head(tokens, counts)
+                logits = aux_head(tokens, patches, counts)
                 aux_loss = torch.nn.functional.binary_cross_entropy_with_logits(
                     logits, targets.to(logits.device), pos_weight=pos_weight)
         if vision_only:
@@ -246,16 +255,16 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
                 save_checkpoint()
             if interrupted and step < t.total_steps:
                 print(f"stopped at step {step}; rerun the same command to resume", file=sys.stderr)
-                hook.remove()
+                capture.remove()
                 return final
 
     # ---- final model -------------------------------------------------------------------------------
     vlm.model = accelerator.unwrap_model(model)
     vlm.aux_head = accelerator.unwrap_model(aux_head) if use_aux else None
     if vlm.aux_head is not None:
-        settings = tune_head(vlm, base, val_set or train_set, captured, accelerator)
+        settings = tune_head(vlm, base, val_set or train_set, capture, accelerator)
         vlm.aux_thresholds, vlm.aux_gaps = settings.thresholds, settings.gaps
-    hook.remove()
+    capture.remove()
     clip_seconds = _clip_seconds(train_set, config.frames.fps)
     meta = {
         "fps": config.frames.fps, "width": config.frames.width, "height": config.frames.height,

@@ -72,7 +72,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--formats", default="srt,vtt", help="subtitles beside the TSV: srt,vtt or ''")
     parser.add_argument("--window", type=float, default=None, help="window length (s); default: the training clips'")
     parser.add_argument("--overlap", type=float, default=1.0, help="overlap of consecutive windows (s)")
-    parser.add_argument("--tolerance", type=float, default=0.5, help="onsets closer than this (s) are one event")
+    parser.add_argument("--tolerance", type=float, default=0.5,
+                        help="the frame head confirms a written event within this many seconds of its onset")
     parser.add_argument("--batch-size", type=int, default=8, help="windows generated together")
     parser.add_argument("--max-new-tokens", type=int, default=None,
                         help="answer length limit per window (default: 1.25 x the longest training answer)")

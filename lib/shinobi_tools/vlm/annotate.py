@@ -23,6 +23,7 @@ from ..answers import AnswerEvent, parse_events
 from .batch import collate
 from .data import frame_values
 from .decoding import DECODINGS, FrameSeries, Peak, check_events, first_line, head_peaks
+from .family import VisionCapture
 from .frames import iter_frames, time_marker
 from .model import VLM, load_model, unwrapped
 from .prompt import VIDEO_TAG, encode, stop_token_ids
@@ -87,10 +88,10 @@ def merge_detections(detections: list[Detection], tolerance: float) -> list[Dete
     return sorted(merged, key=lambda d: (d.onset, d.trial_type))
 
 
-def _frame_probabilities(vlm: VLM, features, batch: dict, encoded: list) -> list[np.ndarray]:
+def _frame_probabilities(vlm: VLM, capture: VisionCapture, batch: dict, encoded: list) -> list[np.ndarray]:
     """Per window, frames × types probabilities of the auxiliary head (a frame takes its step's)."""
-    tokens = vlm.family.step_tokens(features, batch)
-    logits = vlm.aux_head(tokens.to(next(vlm.aux_head.parameters()).dtype), [len(e.steps) for e in encoded])
+    tokens, patches = capture.inputs(batch, which=0)  # generation encodes the frames in its first pass only
+    logits = vlm.aux_head(tokens, patches, [len(e.steps) for e in encoded])
     probabilities = torch.sigmoid(logits).float().cpu().numpy()
     out, first = [], 0
     for e in encoded:
@@ -118,22 +119,18 @@ def generate_answers(vlm: VLM, windows: list[Window], prompt: str, marker: str, 
     batch.pop("labels")
     device = next(vlm.model.parameters()).device
     batch = {k: v.to(device) for k, v in batch.items()}
-    captured: list = []
-    hook = None
-    if vlm.aux_head is not None:  # the vision features are computed once, in the first forward pass
-        hook = family.feature_module(unwrapped(vlm.model)).register_forward_hook(
-            lambda module, args, output: captured.append(output))
+    capture = VisionCapture(family, unwrapped(vlm.model)) if vlm.aux_head is not None else None
     try:
         output = vlm.model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
                                     eos_token_id=stop_token_ids(tokenizer), pad_token_id=pad_id)
     finally:
-        if hook is not None:
-            hook.remove()
+        if capture is not None:
+            capture.remove()
     new = output[:, batch["input_ids"].shape[1]:]
     answers = tokenizer.batch_decode(new, skip_special_tokens=True)
-    if not captured:
+    if not capture:
         return answers, [None] * len(windows)
-    return answers, _frame_probabilities(vlm, captured[0], batch, encoded)
+    return answers, _frame_probabilities(vlm, capture, batch, encoded)
 
 
 def annotate_video(video: str | Path, model_dir: str | Path | VLM, window_seconds: float | None = None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -40,7 +40,8 @@ class ClipDataset(torch.utils.data.Dataset):
 
     With ``frames.jitter`` = n > 1, :meth:`example` can start the sampling at n phases within the first frame
     period (training sees n different frame sets per clip: the events fall at other places between frames).
-    Decoded frames are kept in memory up to ``frames.cache_mb``.
+    Examples are kept in memory (pixels as float16) up to ``frames.cache_mb``, so repeated clips cost neither
+    decoding nor resizing.
     """
 
     def __init__(self, records: list[QARecord], family: Family, frames: FramesConfig, types: list[str],
@@ -48,7 +49,7 @@ class ClipDataset(torch.utils.data.Dataset):
         self.records, self.family, self.frames, self.types = records, family, frames, types
         self.data = data or DataConfig()
         self.phases = max(1, int(frames.jitter))
-        self._cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._cache: dict[tuple[int, int], Example] = {}
         self._cached_bytes = 0
 
     def __len__(self) -> int:
@@ -57,26 +58,31 @@ class ClipDataset(torch.utils.data.Dataset):
     def __getitem__(self, index: int) -> Example:
         return self.example(index, 0)
 
-    def _frames(self, index: int) -> tuple[np.ndarray, np.ndarray]:
-        """All phases' frames of a record, interleaved (sampled at fps × phases), and their times."""
-        if index in self._cache:
-            return self._cache[index]
-        f = self.frames
-        sample = sample_frames(self.records[index].video, f.fps * self.phases, f.width, f.height)
-        if self._cached_bytes + sample.frames.nbytes <= f.cache_mb * 2**20:
-            self._cache[index] = (sample.frames, sample.times)
-            self._cached_bytes += sample.frames.nbytes
-        return sample.frames, sample.times
-
     def example(self, index: int, phase: int = 0) -> Example:
-        record = self.records[index]
-        frames, times = self._frames(index)
-        frames, times = frames[phase % self.phases:: self.phases], times[phase % self.phases:: self.phases]
-        marker = self.frames.time_marker
-        messages = shape_messages(record.messages, record.events, times, self.data, marker)
-        encoded = encode(self.family, messages, frames, times, marker, self.data.max_length)
+        key = (index, phase % self.phases)
+        if key not in self._cache:
+            example = self._build(*key)
+            size = sum(t.numel() * 2 for t in example.encoded.pixels.values() if t.is_floating_point())
+            if self._cached_bytes + size > self.frames.cache_mb * 2**20:
+                return example
+            self._cache[key] = _with_pixels(example, torch.float16)
+            self._cached_bytes += size
+        return _with_pixels(self._cache[key], torch.float32)
+
+    def _build(self, index: int, phase: int) -> Example:
+        record, f = self.records[index], self.frames
+        sample = sample_frames(record.video, f.fps * self.phases, f.width, f.height)
+        frames, times = sample.frames[phase:: self.phases], sample.times[phase:: self.phases]
+        messages = shape_messages(record.messages, record.events, times, self.data, f.time_marker)
+        encoded = encode(self.family, messages, frames, times, f.time_marker, self.data.max_length)
         targets = onset_targets(record.events, times, self.types)
         return Example(encoded, torch.from_numpy(step_targets(targets, encoded.steps)), times, record.events)
+
+
+def _with_pixels(example: Example, dtype: torch.dtype) -> Example:
+    """A shallow copy of ``example`` whose floating-point pixel tensors have ``dtype``."""
+    pixels = {k: v.to(dtype) if v.is_floating_point() else v for k, v in example.encoded.pixels.items()}
+    return replace(example, encoded=replace(example.encoded, pixels=pixels))
 
 
 def collate(encoded: list[Encoded], family: Family, pad_id: int, padding_side: str = "right",

@@ -62,10 +62,10 @@ def best_settings(probabilities: list[np.ndarray], times: list[np.ndarray], onse
 
 
 @torch.no_grad()
-def tune_head(vlm, base, dataset: ClipDataset, captured: list, accelerator, tolerance: float = 0.5,
+def tune_head(vlm, base, dataset: ClipDataset, capture, accelerator, tolerance: float = 0.5,
               batch_size: int = 8) -> HeadSettings:
     """Settings of ``vlm.aux_head`` from its probabilities on every clip of ``dataset`` (vision encoder only;
-    ``captured`` is filled by the forward hook on the family's feature module)."""
+    ``capture``: the :class:`shinobi_tools.vlm.family.VisionCapture` on ``base``)."""
     family, head = vlm.family, vlm.aux_head
     pad_id = vlm.tokenizer.pad_token_id if vlm.tokenizer.pad_token_id is not None else vlm.tokenizer.eos_token_id
     was_training = base.training
@@ -75,10 +75,10 @@ def tune_head(vlm, base, dataset: ClipDataset, captured: list, accelerator, tole
         examples = [dataset[i] for i in range(start, min(start + batch_size, len(dataset)))]
         batch, _, counts = collate_examples(examples, family, pad_id)
         batch = {k: v.to(accelerator.device) for k, v in batch.items()}
-        captured.clear()
+        capture.clear()
         with accelerator.autocast():
             family.encode_images(base, batch)
-        steps = torch.sigmoid(head(family.step_tokens(captured[-1], batch), counts)).float().cpu().numpy()
+        steps = torch.sigmoid(head(*capture.inputs(batch), counts)).float().cpu().numpy()
         first = 0
         for example, n in zip(examples, counts):
             probabilities.append(example.frame_values(steps[first:first + n]))

@@ -60,7 +60,7 @@ class FramesConfig:
     #: Training only: sample each clip at this many phases within a frame period, one drawn per example (2 with
     #: 8 fps clips and 4 fps sampling: twice the distinct frames; the clips need fps × jitter frames per second).
     jitter: int = 1
-    #: Decoded training / validation frames kept in memory (MB); 0 = decode every time.
+    #: Training / validation examples kept in memory (MB of float16 pixels); 0 = decode and resize every time.
     cache_mb: int = 4096
 
 

@@ -5,8 +5,8 @@ whose peaks (per-type threshold and gap, tuned on validation clips) are the head
 
 ``text``: the language model's events as written. ``checked``: only those the head confirms, each matched to
 one of its detections within a radius and moved to it (:func:`check_events`). ``assisted``: checked, plus the
-head's detections the language model left out (the unmatched ones of :func:`check_events`), which the language model then names and
-describes by continuing an answer that starts with the frame's time and the event type.
+head's detections the language model left out (those :func:`check_events` leaves unmatched), which the language
+model then names and describes by continuing an answer that starts with the frame's time and the event type.
 """
 
 from __future__ import annotations

@@ -76,6 +76,14 @@ class Family:
         """(steps in the batch, tokens per step, hidden): the vision tokens of each step, in batch order."""
         raise NotImplementedError
 
+    def change_module(self, model) -> nn.Module | None:
+        """The module whose output :meth:`step_patches` reads (None: the event head sees changes of the tokens)."""
+        return None
+
+    def step_patches(self, output, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """(steps, patches, width): the finer vision features whose changes between steps the event head sees."""
+        raise NotImplementedError
+
     def lora_pattern(self, targets: list[str]) -> str:
         """A peft ``target_modules`` regex restricted to the language model."""
         raise NotImplementedError
@@ -109,3 +117,38 @@ def family_for(model_type: str) -> type[Family]:
     if model_type not in FAMILIES:
         raise ValueError(f"unsupported model type {model_type!r}; supported: {', '.join(FAMILIES)}")
     return FAMILIES[model_type]
+
+
+class VisionCapture:
+    """Forward hooks that keep the vision outputs of the last forward passes, for the event head.
+
+    ``inputs(batch)`` gives the head's inputs for ``batch``: the step tokens (what the language model reads)
+    and the step patches whose changes it also sees (the tokens themselves for families without finer ones).
+    ``which``: the capture to use (-1 the last; 0 the first, as in generation, where only the first pass encodes).
+    """
+
+    def __init__(self, family: Family, model: nn.Module) -> None:
+        self.family = family
+        self.tokens: list = []
+        self.patches: list = []
+        self.handles = [family.feature_module(model).register_forward_hook(
+            lambda module, args, output: self.tokens.append(output))]
+        change = family.change_module(model)
+        if change is not None:
+            self.handles.append(change.register_forward_hook(lambda module, args, output: self.patches.append(output)))
+
+    def __bool__(self) -> bool:
+        return bool(self.tokens)
+
+    def clear(self) -> None:
+        self.tokens.clear()
+        self.patches.clear()
+
+    def inputs(self, batch: dict[str, torch.Tensor], which: int = -1) -> tuple[torch.Tensor, torch.Tensor]:
+        tokens = self.family.step_tokens(self.tokens[which], batch)
+        patches = self.family.step_patches(self.patches[which], batch) if self.patches else tokens
+        return tokens, patches
+
+    def remove(self) -> None:
+        for handle in self.handles:
+            handle.remove()

@@ -19,44 +19,44 @@ FORMAT = 2
 
 
 class EventHead(nn.Module):
-    """Multi-label event-onset logits per step from its vision tokens.
+    """Multi-label event-onset logits per step from its vision features.
 
-    A step's features are the mean of its tokens and, with ``change``, the largest absolute change of any token
-    since the previous step of its clip (what appeared: an explosion is small, and averaging washes it out).
-    Residual dilated 1D convolutions over each clip's steps then let a step's score use its neighbours;
-    ``counts`` gives the steps of each clip in the batch, so clips never mix.
+    A step's features are the mean of its vision tokens and, with ``change_features``, the largest absolute
+    change of any vision patch since the previous step of its clip (what appeared: an explosion is small, and
+    averaging washes it out). Residual dilated 1D convolutions over each clip's steps then let a step's score
+    use its neighbours; ``counts`` gives the steps of each clip in the batch, so clips never mix.
     """
 
-    def __init__(self, in_features: int, n_types: int, dilations: tuple[int, ...] | list[int] = (1, 2, 4),
-                 width: int = 128, change: bool = True) -> None:
+    def __init__(self, in_features: int, n_types: int, change_features: int | None = None,
+                 dilations: tuple[int, ...] | list[int] = (1, 2, 4), width: int = 128) -> None:
         super().__init__()
-        self.in_features, self.n_types, self.width = in_features, max(n_types, 1), width
-        self.dilations, self.change = [int(d) for d in dilations], change
-        features = 2 * in_features if change else in_features
+        self.in_features, self.change_features, self.n_types = in_features, change_features, max(n_types, 1)
+        self.dilations, self.width = [int(d) for d in dilations], width
+        features = in_features + (change_features or 0)
         self.norm = nn.LayerNorm(features)
         self.project = nn.Linear(features, width)
         self.convs = nn.ModuleList(nn.Conv1d(width, width, 3, padding=d, dilation=d) for d in self.dilations)
         self.linear = nn.Linear(width, self.n_types)
 
     def spec(self) -> dict:
-        return dict(in_features=self.in_features, n_types=self.n_types, dilations=self.dilations, width=self.width,
-                    change=self.change)
+        return dict(in_features=self.in_features, n_types=self.n_types, change_features=self.change_features,
+                    dilations=self.dilations, width=self.width)
 
-    def step_features(self, tokens: torch.Tensor, counts: list[int]) -> torch.Tensor:
-        """(steps, tokens, hidden) → (steps, features)."""
-        tokens = tokens.float()
-        if not self.change:
-            return tokens.mean(dim=1)
-        parts = []
-        for clip in torch.split(tokens, counts):
-            change = torch.cat([torch.zeros_like(clip[:1]), clip[1:] - clip[:-1]]).abs().amax(dim=1)
-            parts.append(torch.cat([clip.mean(dim=1), change], dim=1))
-        return torch.cat(parts)
+    def step_features(self, tokens: torch.Tensor, patches: torch.Tensor | None, counts: list[int]) -> torch.Tensor:
+        """tokens (steps, tokens, hidden) and patches (steps, patches, width) → (steps, features)."""
+        mean = tokens.float().mean(dim=1)
+        if not self.change_features:
+            return mean
+        changes = []
+        for clip in torch.split(patches.float(), counts):
+            changes.append(torch.cat([torch.zeros_like(clip[:1]), clip[1:] - clip[:-1]]).abs().amax(dim=1))
+        return torch.cat([mean, torch.cat(changes)], dim=1)
 
-    def forward(self, tokens: torch.Tensor, counts: list[int] | None = None) -> torch.Tensor:
-        """(steps, tokens, hidden) vision tokens of the clips of a batch → (steps, types) logits."""
+    def forward(self, tokens: torch.Tensor, patches: torch.Tensor | None = None,
+                counts: list[int] | None = None) -> torch.Tensor:
+        """The vision tokens (and patches) of the clips of a batch → (steps, types) logits."""
         counts = counts or [len(tokens)]
-        x = nn.functional.gelu(self.project(self.norm(self.step_features(tokens, counts))))
+        x = nn.functional.gelu(self.project(self.norm(self.step_features(tokens, patches, counts))))
         clips = []
         for clip in torch.split(x, counts):
             h = clip.T[None]

@@ -125,8 +125,16 @@ def load_base(config: ModelConfig, seed: int = 0) -> VLM:
 
 
 def vision_feature_size(vlm: VLM) -> int:
+    """Width of the vision tokens the language model reads (the event head's mean features)."""
     config = vlm.model.config
     return config.text_config.hidden_size
+
+
+def change_feature_size(vlm: VLM) -> int:
+    """Width of the features whose changes between steps the event head sees (see Family.change_module)."""
+    if vlm.family.change_module(unwrapped(vlm.model)) is None:
+        return vision_feature_size(vlm)
+    return vlm.model.config.vision_config.hidden_size
 
 
 def _set_trainable(module: nn.Module, flag: bool) -> None:

@@ -67,5 +67,11 @@ class SmolVLMFamily(Family):
     def step_tokens(self, output, batch):
         return output  # (real frames, tokens, hidden)
 
+    def change_module(self, model):
+        return model.model.vision_model
+
+    def step_patches(self, output, batch):
+        return output.last_hidden_state  # (real frames, patches, vision width)
+
     def lora_pattern(self, targets: list[str]) -> str:
         return rf".*text_model\..*\.({'|'.join(map(re.escape, targets))})$"
