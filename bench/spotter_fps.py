@@ -21,12 +21,7 @@ from shinobi_tools.evaluation import read_runs
 from shinobi_tools.games import get_game
 from shinobi_tools.gather import run_of
 from shinobi_tools.metrics import evaluate
-from shinobi_tools.spotter import (
-    SpotterConfig,
-    runs_from_splits,
-    spot_events,
-    train_spotter,
-)
+from shinobi_tools.spotter import SpotterConfig, runs_from_splits, spot_events, train_spotter
 
 
 def main() -> None:

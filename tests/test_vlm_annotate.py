@@ -11,16 +11,11 @@ from shinobi_tools.answers import parse_events
 from shinobi_tools.finetune import train
 from shinobi_tools.video import Mp4Writer
 from shinobi_tools.vlm import annotate
-from shinobi_tools.vlm.annotate import (
-    Detection,
-    annotate_video,
-    generate_answers,
-    iter_windows,
-    merge_detections,
-)
+from shinobi_tools.vlm.annotate import Detection, annotate_video, generate_answers, iter_windows, merge_detections
 from shinobi_tools.vlm.data import load_qa
 from shinobi_tools.vlm.model import load_model
 from shinobi_tools.vlm.synthetic import write_synthetic_qa
+
 from test_vlm_models import KINDS, run_config
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+
 from shinobi_tools.answers import NO_EVENT, AnswerEvent, parse_events
 from shinobi_tools.vlm.calibration import best_settings, peak_times
 from shinobi_tools.vlm.config import DataConfig, config_from_dict

@@ -81,17 +81,8 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
     from .vlm.family import VisionCapture
     from .vlm.frames import pixel_stats
     from .vlm.head import EventHead
-    from .vlm.model import (
-        change_feature_size,
-        is_random_init,
-        load_base,
-        load_trainable_state,
-        native_bf16,
-        prepare_for_training,
-        save_model,
-        trainable_state,
-        vision_feature_size,
-    )
+    from .vlm.model import (change_feature_size, is_random_init, load_base, load_trainable_state, native_bf16,
+                            prepare_for_training, save_model, trainable_state, vision_feature_size)
     from .vlm.targets import resolve_answer_types
 
     t = config.train
