@@ -13,6 +13,7 @@ from shinobi_tools.video import Mp4Writer
 from shinobi_tools.vlm import annotate
 from shinobi_tools.vlm.annotate import Detection, annotate_video, generate_answers, iter_windows, merge_detections
 from shinobi_tools.vlm.data import load_qa
+from shinobi_tools.vlm.head import HeadSettings
 from shinobi_tools.vlm.model import load_model
 from shinobi_tools.vlm.synthetic import write_synthetic_qa
 
@@ -44,7 +45,7 @@ def test_duplicates_merge_keeping_the_most_central_detection():
 
 class _FakeVLM:
     meta = {"fps": 4, "width": 32, "height": 24, "clip_seconds": 4.0, "time_marker": "{t}s", "prompt": "Q"}
-    aux_head = aux_thresholds = None
+    aux_head = aux_settings = None
 
 
 def test_annotation_maps_times_counts_malformed_and_merges(tmp_path, monkeypatch):
@@ -72,7 +73,7 @@ def test_annotation_maps_times_counts_malformed_and_merges(tmp_path, monkeypatch
 
 class _FakeHeadVLM(_FakeVLM):
     meta = dict(_FakeVLM.meta, event_types=["Hit", "Loss"], snapped_times=True)
-    aux_head, aux_thresholds, aux_gaps = object(), [0.5, 0.5], [1, 1]
+    aux_head, aux_settings = object(), HeadSettings([0.5, 0.5], [1, 1])
 
 
 def test_decodings_check_and_complete_the_text_with_the_frame_head(tmp_path, monkeypatch):

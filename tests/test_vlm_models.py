@@ -160,8 +160,11 @@ def test_vision_warm_up_trains_only_the_encoder_then_calibrates_the_head(qa, tmp
     rows = list(csv.DictReader((out / "metrics.tsv").open(), delimiter="\t"))
     assert [bool(r["lm_loss"]) for r in rows] == [False, False, True, True]
     vlm = load_model(final)
-    assert len(vlm.aux_thresholds) == len(vlm.aux_gaps) == len(vlm.meta["event_types"])
-    assert all(0 < t < 1 for t in vlm.aux_thresholds) and all(g >= 1 for g in vlm.aux_gaps)
+    settings = vlm.aux_settings
+    assert len(settings.thresholds) == len(settings.gaps) == len(vlm.meta["event_types"])
+    assert all(0 < t < 1 for t in settings.thresholds) and all(g >= 1 for g in settings.gaps)
+    # SmolVLM's head sees the changes of the vision encoder's patches (narrower than the tokens the LM reads)
+    assert vlm.aux_head.change_features == vlm.model.config.vision_config.hidden_size != vlm.aux_head.in_features
     longest = max(len(vlm.family.text_ids(r.messages[1]["content"])) for r in load_qa(qa))
     assert vlm.meta["answer_tokens"] == longest  # the annotation's default generation budget derives from it
     # a randomly initialised encoder sees pixels normalised with the training frames' statistics

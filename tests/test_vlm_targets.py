@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from shinobi_tools.answers import NO_EVENT, AnswerEvent, parse_events
-from shinobi_tools.vlm.calibration import best_settings, peak_times
+from shinobi_tools.vlm.calibration import best_settings
 from shinobi_tools.vlm.config import DataConfig, config_from_dict
-from shinobi_tools.vlm.decoding import FrameSeries, Peak, check_events, head_peaks
+from shinobi_tools.vlm.decoding import FrameSeries, Peak, check_events, head_peaks, peak_onsets
 from shinobi_tools.vlm.head import EventHead, HeadSettings, load_head, save_head
 from shinobi_tools.vlm.targets import shape_messages
 
@@ -81,15 +81,15 @@ def test_settings_maximise_event_f1_on_clips():
     times = np.arange(16) / 4
     probabilities, onsets = [], []
     for _ in range(30):
-        p = rng.uniform(0.0, 0.3, (16, 3))
-        frames = rng.choice(np.arange(0, 15, 4), 2, replace=False)
-        p[frames, 0] = 0.72
-        p[frames + 1, 0] = 0.6  # the next frame still shows it: a gap of 1 with a low threshold would double it
+        p = rng.uniform(0.0, 0.55, (16, 3))  # noise up to 0.55: the middle threshold 0.5 would find it
+        frames = rng.choice(np.arange(4, 15, 4), 2, replace=False)  # onsets 0.1 s before a frame, none before 0
+        p[frames, 0] = 0.82
+        p[frames + 1, 0] = 0.8  # the next frame still shows it: no threshold of the grid separates the two, a gap does
         probabilities.append(p)
         onsets.append([np.sort(times[frames]) - 0.1, np.array([]), np.array([])])
-    settings = best_settings(probabilities, [times] * 30, onsets, tolerance=0.5)
+    settings = best_settings(probabilities, onsets, fps=4.0, tolerance=0.5)
     for p, o in zip(probabilities, onsets):  # exactly one detection per event, at its time
-        found = peak_times(p[:, 0], times, settings.thresholds[0], settings.gaps[0])
+        found = peak_onsets(p[:, 0], 4.0, settings.thresholds[0], settings.gaps[0])[1]
         assert np.allclose(found, o[0] - 0.025), (settings, found)
     assert settings.thresholds[1:] == [0.5, 0.5] and settings.gaps[1:] == [1, 1]  # no events: the defaults
 

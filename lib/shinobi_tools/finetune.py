@@ -253,8 +253,7 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
     vlm.model = accelerator.unwrap_model(model)
     vlm.aux_head = accelerator.unwrap_model(aux_head) if use_aux else None
     if vlm.aux_head is not None:
-        settings = tune_head(vlm, base, val_set or train_set, capture, accelerator)
-        vlm.aux_thresholds, vlm.aux_gaps = settings.thresholds, settings.gaps
+        vlm.aux_settings = tune_head(vlm, base, val_set or train_set, capture, accelerator)
     capture.remove()
     clip_seconds = _clip_seconds(train_set, config.frames.fps)
     meta = {

@@ -159,7 +159,7 @@ def annotate_video(video: str | Path, model_dir: str | Path | VLM, window_second
     marker = meta.get("time_marker", "{t}s")
     types = meta.get("event_types", [])
     max_new_tokens = max_new_tokens or (round(1.25 * meta["answer_tokens"]) + 8 if "answer_tokens" in meta else 128)
-    if vlm.aux_head is None or vlm.aux_thresholds is None:
+    if vlm.aux_head is None or vlm.aux_settings is None:
         decoding = "text"
     # Snapped training answers name the first frame showing an event: on average half a frame after it began.
     shift = 0.5 / fps if meta.get("snapped_times") else 0.0
@@ -198,8 +198,8 @@ def annotate_video(video: str | Path, model_dir: str | Path | VLM, window_second
     merged = len(text_detections) - len(text_events)
     events = text_events
     if decoding != "text":
-        gaps = vlm.aux_gaps or [1] * len(types)
-        peaks = head_peaks(series.mean(), fps, types, vlm.aux_thresholds, gaps, types)
+        settings = vlm.aux_settings
+        peaks = head_peaks(series.mean(), fps, types, settings.thresholds, settings.gaps, types)
         events, unmatched, counts["rejected"] = check_events(text_events, peaks, types, tolerance)
         if decoding == "assisted":
             missing = [p for p in unmatched if p.trial_type in proposable]
@@ -247,6 +247,8 @@ def _describe(vlm: VLM, video: str | Path, starts: list[float], peaks: list[Peak
         items.clear()
 
     for j, window in enumerate(iter_windows(video, **frames)):
+        if j > max(home):  # no detection to describe in the rest of the video
+            break
         for p in home.get(j, []):
             items.append((window, p))
             if len(items) == batch_size:

@@ -11,8 +11,8 @@ import numpy as np
 import torch
 
 from ..metrics import match_onsets
-from ..spotter import pick_peaks
 from .batch import ClipDataset, collate_examples
+from .decoding import peak_onsets
 from .head import HeadSettings
 
 #: Thresholds and gaps (frames) tried; a type without true events in the clips keeps the defaults.
@@ -22,20 +22,12 @@ DEFAULT_THRESHOLD = 0.5
 DEFAULT_GAP = 1
 
 
-def peak_times(probabilities: np.ndarray, times: np.ndarray, threshold: float, gap: int) -> np.ndarray:
-    """Onset times of one type's peaks: the head fires on the first frame showing an event, on average half a
-    frame period after it began."""
-    period = float(times[1] - times[0]) if len(times) > 1 else 0.0
-    index, _ = pick_peaks(probabilities, threshold, gap)
-    return times[index] - period / 2
-
-
-def best_settings(probabilities: list[np.ndarray], times: list[np.ndarray], onsets: list[list[np.ndarray]],
+def best_settings(probabilities: list[np.ndarray], onsets: list[list[np.ndarray]], fps: float,
                   tolerance: float) -> HeadSettings:
     """Per type (column), the threshold and gap with the best pooled F1 over the clips.
 
-    ``probabilities[c]``: frames × types of clip ``c``; ``times[c]``: its frame times; ``onsets[c][k]``: the true
-    onsets of type ``k`` in it. Ties: the largest gap, then the middle of the best thresholds.
+    ``probabilities[c]``: frames × types of clip ``c``, sampled at ``fps`` from its start; ``onsets[c][k]``: the
+    true onsets of type ``k`` in it. Ties: the largest gap, then the middle of the best thresholds.
     """
     n_types = probabilities[0].shape[1] if probabilities else 0
     thresholds, gaps = [], []
@@ -49,8 +41,8 @@ def best_settings(probabilities: list[np.ndarray], times: list[np.ndarray], onse
         for g, gap in enumerate(GAPS):
             for i, threshold in enumerate(GRID):
                 tp = n_pred = 0
-                for p, t, o in zip(probabilities, times, onsets):
-                    found = peak_times(p[:, k], t, float(threshold), gap)
+                for p, o in zip(probabilities, onsets):
+                    found = peak_onsets(p[:, k], fps, float(threshold), gap)[1]
                     tp += len(match_onsets(o[k], found, tolerance).truth)
                     n_pred += len(found)
                 f1[g, i] = 2 * tp / (n_true + n_pred)
@@ -70,7 +62,7 @@ def tune_head(vlm, base, dataset: ClipDataset, capture, accelerator, tolerance: 
     pad_id = vlm.tokenizer.pad_token_id if vlm.tokenizer.pad_token_id is not None else vlm.tokenizer.eos_token_id
     was_training = base.training
     base.eval()
-    probabilities, times, onsets = [], [], []
+    probabilities, onsets = [], []
     for start in range(0, len(dataset), batch_size):
         examples = [dataset[i] for i in range(start, min(start + batch_size, len(dataset)))]
         batch, _, counts = collate_examples(examples, family, pad_id)
@@ -82,8 +74,7 @@ def tune_head(vlm, base, dataset: ClipDataset, capture, accelerator, tolerance: 
         first = 0
         for example, n in zip(examples, counts):
             probabilities.append(example.frame_values(steps[first:first + n]))
-            times.append(example.times)
             onsets.append([example.onsets(kind) for kind in dataset.types])
             first += n
     base.train(was_training)
-    return best_settings(probabilities, times, onsets, tolerance)
+    return best_settings(probabilities, onsets, dataset.frames.fps, tolerance)

@@ -52,14 +52,21 @@ class FrameSeries:
         return self.total / np.maximum(self.count, 1)[:, None]
 
 
+def peak_onsets(probabilities: np.ndarray, fps: float, threshold: float, gap: int) -> tuple[np.ndarray, ...]:
+    """(frames, onsets in s, scores) of one type's peaks above ``threshold`` at least ``gap`` frames apart; the
+    head fires on the first frame showing an event, on average half a frame period after it began."""
+    frames, scores = pick_peaks(probabilities, threshold, gap)
+    return frames, np.maximum(0.0, (frames - 0.5) / fps), scores
+
+
 def head_peaks(probabilities: np.ndarray, fps: float, types: list[str], thresholds: list[float],
                gaps: list[int], kinds: list[str]) -> list[Peak]:
     """The head's detections of ``kinds``: per type, peaks above its threshold at least its gap (frames) apart."""
     peaks = []
     for kind in kinds:
         k = types.index(kind)
-        for index, score in zip(*pick_peaks(probabilities[:, k], thresholds[k], gaps[k])):
-            peaks.append(Peak(int(index), max(0.0, (index - 0.5) / fps), kind, float(score)))
+        for frame, onset, score in zip(*peak_onsets(probabilities[:, k], fps, thresholds[k], gaps[k])):
+            peaks.append(Peak(int(frame), float(onset), kind, float(score)))
     return sorted(peaks, key=lambda p: (p.time, p.trial_type))
 
 
@@ -78,13 +85,14 @@ def check_events(events: list, peaks: list[Peak], types: list[str], radius: floa
         theirs = [p for p in peaks if p.trial_type == kind]
         matching = match_onsets(np.array([e.onset for e in mine]), np.array([p.time for p in theirs]), radius)
         pairs = dict(zip(matching.truth.tolist(), matching.pred.tolist()))
+        confirmed = set(pairs.values())
         for i, e in enumerate(mine):
             if i in pairs:
                 t = theirs[pairs[i]].time
                 kept.append(replace(e, onset=t, offset=t + max(e.offset - e.onset, 0.0)))
             else:
                 rejected += 1
-        unmatched += [p for j, p in enumerate(theirs) if j not in set(pairs.values())]
+        unmatched += [p for j, p in enumerate(theirs) if j not in confirmed]
     return sorted(kept, key=lambda e: (e.onset, e.trial_type)), unmatched, rejected
 
 

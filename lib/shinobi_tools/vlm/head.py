@@ -8,7 +8,7 @@ types and the decision settings tuned on validation clips (:mod:`shinobi_tools.v
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -71,7 +71,7 @@ class HeadSettings:
     """How a head's probabilities become detections: per type, a threshold and the least gap between two (frames)."""
 
     thresholds: list[float]
-    gaps: list[int] = field(default_factory=list)
+    gaps: list[int]
 
 
 def save_head(head: EventHead, types: list[str], settings: HeadSettings | None, folder: str | Path) -> Path:
@@ -95,5 +95,5 @@ def load_head(folder: str | Path) -> tuple[EventHead, list[str], HeadSettings | 
     head = EventHead(**state["spec"])
     head.load_state_dict(state["weights"])
     head.eval()
-    settings = HeadSettings(state["thresholds"], state["gaps"] or []) if state["thresholds"] else None
+    settings = HeadSettings(state["thresholds"], state["gaps"]) if state["thresholds"] else None
     return head, state["types"], settings

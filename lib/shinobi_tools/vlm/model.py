@@ -30,10 +30,8 @@ class VLM:
     #: Training metadata (fps, width, height, time_marker, prompt, clip_seconds, event_types); empty for bases.
     meta: dict = field(default_factory=dict)
     aux_head: EventHead | None = None
-    #: Per-type probability thresholds and least gaps (frames) between detections of the auxiliary head,
-    #: tuned on the validation clips.
-    aux_thresholds: list[float] | None = None
-    aux_gaps: list[int] | None = None
+    #: How the auxiliary head's probabilities become detections, tuned on the validation clips.
+    aux_settings: HeadSettings | None = None
 
 
 class MissingCheckpointError(FileNotFoundError):
@@ -72,8 +70,7 @@ def load_model(path: str | Path, device: str | torch.device | None = None, dtype
         model.to(device)
         if aux_head is not None:
             aux_head.to(device)
-    return VLM(model, tokenizer, family, meta, aux_head, settings.thresholds if settings else None,
-               settings.gaps if settings else None)
+    return VLM(model, tokenizer, family, meta, aux_head, settings)
 
 
 def native_bf16() -> bool:
@@ -196,8 +193,7 @@ def save_model(vlm: VLM, out: str | Path, meta: dict, merge: bool = True) -> Pat
     _write_preprocessor(vlm, out)
     (out / META_FILE).write_text(json.dumps(meta, indent=2))
     if vlm.aux_head is not None:
-        settings = HeadSettings(vlm.aux_thresholds, vlm.aux_gaps or []) if vlm.aux_thresholds else None
-        save_head(vlm.aux_head, meta.get("event_types", []), settings, out)
+        save_head(vlm.aux_head, meta.get("event_types", []), vlm.aux_settings, out)
     return out
 
 
