@@ -1,6 +1,7 @@
 # Annotate retro-game recordings: bk2 replays → videos, per-frame states, events, datasets, models.
-# Entry point only: configuration, validation, the stage rule files, and the final targets.
-from snakemake.utils import min_version, validate
+# Entry point only: the configuration, the stage rule files in pipeline order, and the final targets.
+# The configuration is validated in common.smk (config/schema.yaml + consistency checks, one line on error).
+from snakemake.utils import min_version
 
 min_version("9.0")
 
@@ -9,9 +10,6 @@ configfile: "config/config.yaml"
 
 
 report: "workflow/report/workflow.rst"
-
-
-validate(config, "config/schema.yaml")
 
 
 include: "workflow/rules/common.smk"

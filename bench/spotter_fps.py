@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+
 from shinobi_tools.evaluation import read_runs
 from shinobi_tools.games import get_game
 from shinobi_tools.gather import run_of

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from shinobi_tools.bk2 import GENESIS_BUTTONS, write_bk2
+from shinobi_tools.replay.bk2 import GENESIS_BUTTONS, write_bk2
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -33,8 +33,8 @@ def external_bk2(shared_data: Path) -> Path:
 @pytest.fixture(scope="session")
 def airstriker_state() -> bytes:
     """Airstriker's emulator state right after reset (what a recorded bk2 stores as Core.bin)."""
-    from shinobi_tools.emulator import open_env
     from shinobi_tools.games import get_game
+    from shinobi_tools.replay.emulator import open_env
 
     with open_env(get_game("airstriker")) as env:
         return bytes(env.unwrapped.em.get_state())
@@ -95,7 +95,7 @@ def scripted_airstriker_inputs(frames: int = 2400) -> np.ndarray:
 @pytest.fixture(scope="session")
 def airstriker_states(tmp_path_factory, airstriker_state: bytes) -> Path:
     """States parquet of a scripted 40 s Airstriker game (every Airstriker event type occurs)."""
-    from shinobi_tools.replay import replay_bk2
+    from shinobi_tools.replay.run import replay_bk2
 
     folder = tmp_path_factory.mktemp("airstriker_events")
     bk2 = write_bk2(folder / "sub-01_ses-001_task-airstriker_run-01_level-1_rep-01.bk2", "Airstriker-Genesis-v0",

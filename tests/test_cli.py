@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from shinobi_tools.video import count_frames
+from shinobi_tools.media.video import count_frames
 
 CLI = Path(sys.executable).parent / "shinobi-tools"
 

@@ -1,4 +1,4 @@
-"""The workflow on a real local DataLad dataset: per-run `datalad get`, failures, clone on first use, increments.
+"""The workflow on a real local DataLad dataset: per-run `datalad get`, failures, increments.
 
 A source dataset is made from small Airstriker bk2s (`datalad create -c text2git` annexes them), cloned,
 and the workflow runs on the clone, whose bk2s are broken symlinks until fetched. git-annex comes from
@@ -71,16 +71,20 @@ def add_run(source: Path, run: str, make_airstriker_bk2, home: Path) -> None:
     datalad("save", "-d", str(source), "-m", f"add {run}", home=home)
 
 
-def test_source_is_cloned_on_first_use_and_plain_folders_have_no_fetch_jobs(source, tmp_path):
+def test_a_clone_plans_fetch_jobs_and_plain_folders_have_none(source, tmp_path):
     work = tmp_path / "work"
     work.mkdir()
-    overlay = tmp_path / "datalad.yaml"
-    overlay.write_text(f"datalad:\n  source: {source}\n")
     target = tmp_path / "resources" / "shinobi"
+    result = snakemake("-n", TARGET, dataset=target, cwd=work)
+    assert result.returncode == 2 and result.stderr.strip().splitlines() == [
+        f"error: {target}: dataset folder not found; set `dataset` in config/config.yaml (a DataLad dataset: "
+        f"`datalad clone URL {target}`)"], result.stderr
+    assert not target.exists()   # planning never clones or writes anything
 
-    result = snakemake("-n", TARGET, dataset=target, cwd=work, configfiles=(overlay,))
+    datalad("clone", str(source), str(target), home=tmp_path)
+    result = snakemake("-n", TARGET, dataset=target, cwd=work)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr
-    assert (target / ".datalad").is_dir() and annexed_here(target, tmp_path) == []
+    assert annexed_here(target, tmp_path) == []
     assert planned_jobs(result.stdout)["fetch_bk2"] == planned_jobs(result.stdout)["replay_run"] == 3
 
     result = snakemake("--lint", dataset=target, cwd=work)

@@ -1,8 +1,7 @@
 import pytest
 
 from shinobi_tools.errors import InputError
-from shinobi_tools.games import available_games, game_for_retro_id, get_game
-from shinobi_tools.games import definition
+from shinobi_tools.games import available_games, definition, game_for_retro_id, get_game
 
 
 def test_builtin_games():

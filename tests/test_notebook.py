@@ -4,9 +4,10 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from shinobi_tools.events.exports import export_run
+from shinobi_tools.replay.run import replay_bk2
+
 from conftest import REPO_ROOT
-from shinobi_tools.exports import export_run
-from shinobi_tools.replay import replay_bk2
 
 
 @pytest.mark.slow

@@ -3,9 +3,9 @@
 import pandas as pd
 from PIL import Image
 
-from shinobi_tools import plots
-from shinobi_tools.preview import active_types, annotated_preview
-from shinobi_tools.replay import replay_bk2
+from shinobi_tools.replay.run import replay_bk2
+from shinobi_tools.report import plots
+from shinobi_tools.report.preview import active_types, annotated_preview
 
 TRUTH = pd.DataFrame({"onset": [0.5, 1.0, 2.0], "duration": [0.0, 1.5, 0.1],
                       "trial_type": ["FIRE", "LifeLost", "FIRE"]})

@@ -47,7 +47,7 @@ def test_dry_run_lists_one_job_per_run_and_stage(tiny_dataset, tmp_path):
     assert result.returncode == 0, result.stderr
     jobs = planned_jobs(result.stdout)
     assert jobs["replay_run"] == 3 and jobs["events_extract"] == 3 and jobs["events_counts"] == 1
-    assert jobs["train_spotter"] == jobs["train_finetune"] == jobs["predict_annotate"] == jobs["evaluate_metrics"] == 1
+    assert jobs["spotter_train"] == jobs["vlm_train"] == jobs["vlm_annotate"] == jobs["evaluate_metrics"] == 1
 
 
 def test_lint_is_clean(tiny_dataset, tmp_path):

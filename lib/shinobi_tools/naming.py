@@ -6,6 +6,7 @@ RunName(subject="01", session="003", task="shinobi", run="01", level="1", rep="0
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,13 @@ _PATTERN = re.compile(
     r"_run-(?P<run>[A-Za-z0-9]+)"
     r"(?:_level-(?P<level>[A-Za-z0-9]+))?"
     r"(?:_rep-(?P<rep>[A-Za-z0-9]+))?"
+)
+
+
+#: Endings of per-run files (longest first): what :func:`run_of` strips to get the run name.
+RUN_FILE_ENDINGS = (
+    "_states.parquet", "_variables.json.gz", "_variables.json", "_events.tsv", "_events.json", "_summary.json",
+    ".parquet", ".json.gz", ".json", ".tsv", ".mp4", ".bk2",
 )
 
 
@@ -47,6 +55,15 @@ class RunName:
         return Path(f"sub-{self.subject}") / f"ses-{self.session}" / "gamelogs"
 
 
+def run_of(path: str | Path) -> str:
+    """The run name of a per-run file: ``x_states.parquet``, ``x_events.tsv``, ``x.mp4``... → ``x``."""
+    name = Path(path).name
+    for ending in RUN_FILE_ENDINGS:
+        if name.endswith(ending):
+            return name[: -len(ending)]
+    return name
+
+
 def parse_run_name(name: str | Path) -> RunName:
     """Parse a run name from a file name or path (any suffix such as ``_states.parquet`` is ignored)."""
     base = Path(name).name
@@ -63,7 +80,8 @@ def find_runs(root: str | Path, extension: str = ".bk2") -> list[RunName]:
     """Every run under ``root`` whose file name parses, sorted; symlinks count even when broken (annexed)."""
     root = Path(root)
     if not root.is_dir():
-        raise InputError(f"{root}: dataset folder not found; set `dataset` in config/config.yaml")
+        raise InputError(f"{root}: dataset folder not found; set `dataset` in config/config.yaml (a DataLad dataset: "
+                         f"`datalad clone URL {root}`)")
     runs = set()
     for path in root.glob(f"sub-*/ses-*/gamelogs/*{extension}"):
         match = _PATTERN.match(path.name)
@@ -73,3 +91,9 @@ def find_runs(root: str | Path, extension: str = ".bk2") -> list[RunName]:
         if run.stem + extension == path.name:
             runs.add(run)
     return sorted(runs, key=lambda run: run.stem)
+
+
+def annex_key(path: str | Path) -> str:
+    """The git-annex key (content hash) of an annexed file: the name its symlink points to ("" for a plain file)."""
+    path = Path(path)
+    return Path(os.readlink(path)).name if path.is_symlink() else ""

@@ -29,6 +29,6 @@ rule clips_cut:
     conda:
         "../envs/replay.yaml"
     shell:
-        "python -m shinobi_tools clips --game {params.game} --video {input.video} --states {input.states} "
-        "--events {input.events} --out-dir {params.out_dir} --records {output.records} {params.options} "
-        "> {log} 2>&1"
+        "python -m shinobi_tools clips --game {params.game} --video {input.video:q} --states {input.states:q} "
+        "--events {input.events:q} --out-dir {params.out_dir:q} --records {output.records:q} {params.options} "
+        "> {log:q} 2>&1"

@@ -1,28 +1,18 @@
 # Stage 4b: run-level splits and the training files (LLaVA and LLaMA-Factory JSON) for the whole dataset.
 
-SPLIT = config["split"]
 DATASET_OUT = f"{RESULTS}/dataset"
-DATASET_TARGETS.extend(
-    [f"{DATASET_OUT}/{fmt}/{split}.json" for fmt in ("llava", "llamafactory") for split in ("train", "val", "test")]
-    + [f"{DATASET_OUT}/llamafactory/dataset_info.json", f"{DATASET_OUT}/statistics.tsv"]
-)
 
 
 rule dataset_splits:
     output:
         splits=f"{DATASET_OUT}/splits_assigned.tsv",
     params:
-        runs=" ".join(RUNS),
-        options=(
-            f"--by {SPLIT['by']} --fractions {' '.join(map(str, SPLIT['fractions']))} --seed {SPLIT['seed']}"
-            + (f" --explicit {SPLIT['explicit']}" if SPLIT["explicit"] else "")
-        ),
+        # The table common.smk computed from the run names and the `split` config (the DAG's test runs).
+        table=SPLITS.to_csv(sep="\t", index=False),
     log:
         f"{RESULTS}/logs/dataset/splits.log",
-    conda:
-        "../envs/replay.yaml"
-    shell:
-        "python -m shinobi_tools splits {params.runs} {params.options} --out {output.splits} > {log} 2>&1"
+    run:
+        Path(output.splits).write_text(params.table)
 
 
 rule dataset_build:
@@ -48,5 +38,5 @@ rule dataset_build:
     conda:
         "../envs/replay.yaml"
     shell:
-        "python -m shinobi_tools dataset {input.records} --clips-root {params.clips_root} "
-        "--splits {input.splits} --counts {input.counts} --out-dir {params.out_dir} > {log} 2>&1"
+        "python -m shinobi_tools dataset {input.records:q} --clips-root {params.clips_root:q} "
+        "--splits {input.splits:q} --counts {input.counts:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"

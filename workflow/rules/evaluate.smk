@@ -2,12 +2,6 @@
 
 EVALUATION = config["evaluation"]
 PREDICTIONS = f"{RESULTS}/predictions"
-#: Models in the results table (later stage files add theirs).
-MODELS = ["prior", "periodic"]
-if RUNS_IN["train"] and RUNS_IN["test"]:
-    DATASET_TARGETS.append(f"{RESULTS}/evaluation/metrics.tsv")
-else:
-    print("Evaluation skipped: it needs at least one training run and one test run (see `split`).", file=sys.stderr)
 
 
 rule evaluate_baselines:
@@ -26,17 +20,15 @@ rule evaluate_baselines:
     conda:
         "../envs/events.yaml"
     shell:
-        "python -m shinobi_tools baselines --train-events {input.train_events} "
-        "--train-summaries {input.train_summaries} --test-summaries {input.test_summaries} "
-        "--out-dir {params.out_dir} --seed {params.seed} > {log} 2>&1"
+        "python -m shinobi_tools baselines --train-events {input.train_events:q} "
+        "--train-summaries {input.train_summaries:q} --test-summaries {input.test_summaries:q} "
+        "--out-dir {params.out_dir:q} --seed {params.seed} > {log:q} 2>&1"
 
 
 rule evaluate_metrics:
     input:
         truth=expand(f"{RESULTS}/events/{{run}}_events.tsv", run=RUNS_IN["test"]),
-        predictions=lambda wildcards: expand(
-            f"{PREDICTIONS}/{{model}}/{{run}}_events.tsv", model=MODELS, run=RUNS_IN["test"]
-        ),
+        predictions=expand(f"{PREDICTIONS}/{{model}}/{{run}}_events.tsv", model=models(), run=RUNS_IN["test"]),
     output:
         metrics=report(
             f"{RESULTS}/evaluation/metrics.tsv",
@@ -44,7 +36,7 @@ rule evaluate_metrics:
             category="Evaluation",
         ),
     params:
-        models=lambda wildcards: " ".join(f"{model}={PREDICTIONS}/{model}" for model in MODELS),
+        models=" ".join(shlex.quote(f"{model}={PREDICTIONS}/{model}") for model in models()),
         game=config["game"],
         tolerances=" ".join(map(str, EVALUATION["tolerances"])),
     log:
@@ -52,5 +44,5 @@ rule evaluate_metrics:
     conda:
         "../envs/events.yaml"
     shell:
-        "python -m shinobi_tools metrics-table --truth {input.truth} --model {params.models} "
-        "--game {params.game} --tolerances {params.tolerances} --out {output.metrics} > {log} 2>&1"
+        "python -m shinobi_tools metrics-table --truth {input.truth:q} --model {params.models} "
+        "--game {params.game} --tolerances {params.tolerances} --out {output.metrics:q} > {log:q} 2>&1"

@@ -1,12 +1,7 @@
 # Stage 3: per-run events (BIDS events.tsv + sidecar, summary, SRT/VTT subtitles, ELAN) and their counts.
 # Onsets use the states table's rate (the game's true 59.922743 fps for our replays) unless events.fps is set.
 
-EVENT_EXPORTS = config["events"]["formats"]
-PER_RUN_TARGETS.extend(
-    [f"{RESULTS}/events/{{run}}_events.tsv", f"{RESULTS}/events/{{run}}_summary.json"]
-    + [f"{RESULTS}/events/{{run}}.{fmt}" for fmt in EVENT_EXPORTS]
-)
-DATASET_TARGETS.append(f"{RESULTS}/events/event_counts.tsv")
+EVENTS = config["events"]
 
 
 rule events_extract:
@@ -16,25 +11,14 @@ rule events_extract:
         events=f"{RESULTS}/events/{{run}}_events.tsv",
         sidecar=f"{RESULTS}/events/{{run}}_events.json",
         summary=f"{RESULTS}/events/{{run}}_summary.json",
-        exports=[f"{RESULTS}/events/{{run}}.{fmt}" for fmt in EVENT_EXPORTS],
+        exports=[f"{RESULTS}/events/{{run}}.{fmt}" for fmt in EVENTS["formats"]],
     params:
         out_dir=lambda wildcards, output: Path(output.events).parent,
         game=config["game"],
-        options=" ".join(
-            filter(
-                None,
-                [
-                    f"--formats {','.join(EVENT_EXPORTS)}" if EVENT_EXPORTS else "",
-                    f"--fps {config['events']['fps']}" if config["events"]["fps"] else "",
-                    (
-                        f"--descriptions {config['events']['descriptions']}"
-                        if config["events"]["descriptions"]
-                        else ""
-                    ),
-                    f"--seed {config['events']['seed']}",
-                ],
-            )
-        ),
+        formats=f"--formats {','.join(EVENTS['formats'])}" if EVENTS["formats"] else "",
+        fps=f"--fps {EVENTS['fps']}" if EVENTS["fps"] else "",
+        descriptions=f"--descriptions {shlex.quote(repo_file(EVENTS['descriptions']))}" if EVENTS["descriptions"] else "",
+        seed=EVENTS["seed"],
         # The ELAN file links the run's video, relative to the events folder.
         video=lambda wildcards: f"--video ../replay/{wildcards.run}.mp4" if config["replay"]["video"] else "",
     log:
@@ -47,8 +31,8 @@ rule events_extract:
     conda:
         "../envs/events.yaml"
     shell:
-        "python -m shinobi_tools events --game {params.game} --states {input.states} "
-        "--out-dir {params.out_dir} {params.options} {params.video} > {log} 2>&1"
+        "python -m shinobi_tools events --game {params.game} --states {input.states:q} --out-dir {params.out_dir:q} "
+        "{params.formats} {params.fps} {params.descriptions} --seed {params.seed} {params.video} > {log:q} 2>&1"
 
 
 rule events_counts:
@@ -65,4 +49,4 @@ rule events_counts:
     conda:
         "../envs/events.yaml"
     shell:
-        "python -m shinobi_tools event-counts {input.events} --out {output.counts} > {log} 2>&1"
+        "python -m shinobi_tools event-counts {input.events:q} --out {output.counts:q} > {log:q} 2>&1"

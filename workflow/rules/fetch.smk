@@ -14,7 +14,7 @@ if DATALAD:
             dataset=DATASET,
             source=dataset_bk2,
             # The annex key (content hash) of the bk2: new content in the dataset reruns the run's jobs.
-            key=annex_key,
+            key=fetch_key,
         log:
             f"{RESULTS}/logs/fetch/{{run}}.log",
         conda:

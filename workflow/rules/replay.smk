@@ -1,9 +1,5 @@
 # Stage 2: replay each run's bk2 in stable-retro → frame-exact mp4 + per-frame states table.
 
-PER_RUN_TARGETS.append(f"{RESULTS}/replay/{{run}}_states.parquet")
-if config["replay"]["video"]:
-    PER_RUN_TARGETS.append(f"{RESULTS}/replay/{{run}}.mp4")
-
 
 rule replay_run:
     input:
@@ -34,5 +30,5 @@ rule replay_run:
     conda:
         "../envs/replay.yaml"
     shell:
-        "python -m shinobi_tools replay {input.bk2} --out-dir {params.out_dir} --game {params.game} "
-        "{params.options} --quiet > {log} 2>&1"
+        "python -m shinobi_tools replay {input.bk2:q} --out-dir {params.out_dir:q} --game {params.game} "
+        "{params.options} --quiet > {log:q} 2>&1"

@@ -2,11 +2,9 @@
 # (the validation runs tune its thresholds), then run on the unseen test runs.
 
 SPOTTER = config["spotter"]
-if SPOTTER["enabled"]:
-    MODELS.append("spotter")
 
 
-rule train_spotter:
+rule spotter_train:
     input:
         splits=rules.dataset_build.output.splits,
         videos=expand(f"{RESULTS}/replay/{{run}}.mp4", run=RUNS_IN["train"] + RUNS_IN["val"]),
@@ -21,9 +19,6 @@ rule train_spotter:
         events_dir=lambda wildcards, input: Path(input.events[0]).parent,
         out_dir=lambda wildcards, output: Path(output.checkpoint).parent,
         steps=f"--steps {SPOTTER['steps']}" if SPOTTER["steps"] else "",
-        types=lambda wildcards, input: " ".join(
-            pd.read_csv(input.counts, sep="\t", nrows=0).columns.drop("run")
-        ),
     log:
         f"{RESULTS}/logs/spotter/train.log",
     benchmark:
@@ -35,14 +30,14 @@ rule train_spotter:
     conda:
         "../envs/ml.yaml"
     shell:
-        "python -m shinobi_tools spotter-train --splits {input.splits} --video-dir {params.video_dir} "
-        "--events-dir {params.events_dir} --types {params.types} --out-dir {params.out_dir} "
-        "--config {input.config} {params.steps} > {log} 2>&1"
+        "python -m shinobi_tools spotter-train --splits {input.splits:q} --video-dir {params.video_dir:q} "
+        "--events-dir {params.events_dir:q} --types-from {input.counts:q} --out-dir {params.out_dir:q} "
+        "--config {input.config:q} {params.steps} > {log:q} 2>&1"
 
 
-rule predict_spotter:
+rule spotter_predict:
     input:
-        checkpoint=rules.train_spotter.output.checkpoint,
+        checkpoint=rules.spotter_train.output.checkpoint,
         videos=expand(f"{RESULTS}/replay/{{run}}.mp4", run=RUNS_IN["test"]),
     output:
         events=expand(f"{PREDICTIONS}/spotter/{{run}}_events.tsv", run=RUNS_IN["test"]),
@@ -59,5 +54,5 @@ rule predict_spotter:
     conda:
         "../envs/ml.yaml"
     shell:
-        "python -m shinobi_tools spot {input.videos} --checkpoint {input.checkpoint} "
-        "--out-dir {params.out_dir} > {log} 2>&1"
+        "python -m shinobi_tools spot {input.videos:q} --checkpoint {input.checkpoint:q} "
+        "--out-dir {params.out_dir:q} > {log:q} 2>&1"

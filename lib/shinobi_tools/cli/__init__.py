@@ -1,0 +1,37 @@
+"""The ``shinobi-tools`` command line: one sub-command per stage, each a thin wrapper of a library call.
+
+Every user error (:class:`shinobi_tools.errors.ShinobiToolsError`: a bad file, value or config, a missing ROM or
+checkpoint) ends the command with one ``error:`` line naming the file or key and the fix, and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from shinobi_tools.cli import dataset, evaluation, events, media, models, replay, report
+from shinobi_tools.errors import ShinobiToolsError
+
+#: Exit code of a user error (argparse uses 2 for bad arguments too).
+USER_ERROR = 2
+_STAGES = (replay, events, media, dataset, models, evaluation, report)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shinobi-tools", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for stage in _STAGES:
+        stage.add_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except ShinobiToolsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return USER_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,60 @@
+"""Helpers shared by the command modules."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+from shinobi_tools.errors import InputError
+
+
+def add_command(sub, name: str, handler: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+    """A sub-command whose parsed arguments go to ``handler``."""
+    parser = sub.add_parser(name, help=help, description=help)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def named_paths(specs: list[str], what: str) -> dict[str, Path]:
+    """``NAME=PATH`` arguments as a mapping; one that lacks ``=PATH`` is an :class:`InputError`."""
+    named = {}
+    for spec in specs:
+        name, _, path = spec.partition("=")
+        if not name or not path:
+            raise InputError(f"{spec!r}: write NAME={what}")
+        named[name] = Path(path)
+    return named
+
+
+def positive(kind: type = float) -> Callable[[str], float]:
+    """An argparse type: a number above zero (a bad value is argparse's one-line error, exit 2)."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {kind.__name__}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{text} must be positive")
+        return value
+    parse.__name__ = f"positive {kind.__name__}"
+    return parse
+
+
+def non_negative(kind: type = int) -> Callable[[str], float]:
+    """An argparse type: a number at least zero."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {kind.__name__}") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"{text} must not be negative")
+        return value
+    parse.__name__ = f"non-negative {kind.__name__}"
+    return parse
+
+
+def formats(text: str) -> list[str]:
+    """A comma-separated list of names (empty items dropped)."""
+    return [item.strip() for item in (text or "").split(",") if item.strip()]

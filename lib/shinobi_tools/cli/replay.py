@@ -1,0 +1,97 @@
+"""Commands of stage 2: inspect a bk2, replay it, record scripted replays, query a states table.
+
+Library modules are imported inside the handlers, so each command loads only what it needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from shinobi_tools.cli.common import add_command, non_negative, positive
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from shinobi_tools.replay.bk2 import read_bk2
+
+    bk2 = read_bk2(args.bk2)
+    summary = {"game": bk2.game, "platform": bk2.platform, "frames": bk2.n_frames, "presses": bk2.presses()}
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(f"{bk2.path}\n  game: {bk2.game}\n  platform: {bk2.platform}\n  frames: {bk2.n_frames}")
+        print("  presses: " + ", ".join(f"{k}={v}" for k, v in summary["presses"].items()))
+    return 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from shinobi_tools.replay.run import replay_bk2
+
+    outputs = replay_bk2(
+        args.bk2, args.out_dir, game=args.game, video=not args.no_video, audio=args.audio,
+        fps=args.fps, preset=args.preset, crf=args.crf, progress=not args.quiet,
+    )
+    print(f"{outputs.n_frames} frames → {outputs.states}" + (f", {outputs.video}" if outputs.video else ""))
+    return 0
+
+
+def _record(args: argparse.Namespace) -> int:
+    from shinobi_tools.replay.record import record_dataset
+
+    paths = record_dataset(
+        args.out_dir, subjects=args.subjects, sessions=args.sessions, runs=args.runs,
+        seconds=args.seconds, seed=args.seed, progress=not args.quiet,
+    )
+    print(f"{len(paths)} replays written under {args.out_dir}")
+    return 0
+
+
+def _find_frame(args: argparse.Namespace) -> int:
+    from shinobi_tools.replay.states import find_frame_in_file
+
+    match = find_frame_in_file(args.states, args.condition)
+    if match is None:
+        print(f"{args.states}: no frame meets {args.condition!r}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({"frame": match.frame, "time": match.time, "condition": match.condition}))
+    else:
+        print(f"frame {match.frame} (t = {match.time:.3f} s)")
+    return 0
+
+
+def add_commands(sub) -> None:
+    inspect = add_command(sub, "inspect", _inspect, "summarise a bk2 (no ROM needed)")
+    inspect.add_argument("bk2", type=Path)
+    inspect.add_argument("--json", action="store_true", help="print one JSON object")
+
+    replay = add_command(sub, "replay", _replay, "replay a bk2 into an mp4 and a per-frame states table")
+    replay.add_argument("bk2", type=Path)
+    replay.add_argument("--out-dir", type=Path, required=True)
+    replay.add_argument("--game", help="game definition name (default: from the bk2 header)")
+    replay.add_argument("--no-video", action="store_true", help="write only the states table")
+    replay.add_argument("--audio", action="store_true", help="add the game's audio track to the mp4")
+    replay.add_argument("--fps", type=positive(), help="frame rate for times and video (default: the game's)")
+    replay.add_argument("--preset", default="superfast",
+                        choices=["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"],
+                        help="x264 preset (default: superfast; veryfast: half the size, ~15%% slower)")
+    replay.add_argument("--crf", type=int, default=23, choices=range(52), metavar="0..51",
+                        help="x264 quality, lower is better (default: 23)")
+    replay.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    record = add_command(sub, "record", _record, "record Airstriker replays with a scripted player")
+    record.add_argument("--out-dir", type=Path, required=True)
+    record.add_argument("--subjects", type=positive(int), default=3, help="number of subjects (default: 3)")
+    record.add_argument("--sessions", type=positive(int), default=2, help="sessions per subject (default: 2)")
+    record.add_argument("--runs", type=positive(int), default=2, help="runs per session (default: 2)")
+    record.add_argument("--seconds", type=positive(), default=75.0,
+                        help="play time of each run, split into game attempts (reps) (default: 75)")
+    record.add_argument("--seed", type=non_negative(), default=0, help="same seed, same input logs (default: 0)")
+    record.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    find = add_command(sub, "find-frame", _find_frame, "first frame where per-frame variables meet a condition")
+    find.add_argument("states", type=Path, help="a run's *_states.parquet")
+    find.add_argument("condition", help="VARIABLE OP VALUE (>= <= > < == !=), several joined with &")
+    find.add_argument("--json", action="store_true", help="print one JSON object")

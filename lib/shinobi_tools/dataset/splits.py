@@ -1,0 +1,112 @@
+"""Train / validation / test splits by run, so no run's frames appear in two splits."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from shinobi_tools.errors import InputError
+from shinobi_tools.files import read_tsv
+from shinobi_tools.naming import RunName
+
+SPLITS = ("train", "val", "test")
+_GROUP_OF = {
+    "run": lambda run: run.stem,
+    "subject": lambda run: run.subject,
+    "session": lambda run: f"{run.subject}/{run.session}",
+}
+
+
+def assign_splits(
+    runs: list[RunName],
+    by: str = "run",
+    fractions: tuple[float, float, float] = (0.7, 0.15, 0.15),
+    seed: int = 0,
+    explicit: dict[str, list[str]] | None = None,
+) -> pd.DataFrame:
+    """A table with columns ``run`` (stem) and ``split`` (train/val/test).
+
+    ``by`` groups runs (``run``, ``subject`` or ``session``) so a whole group lands in one split.
+    Each group's split comes from a seeded hash of its name cut by ``fractions``, so adding runs
+    leaves the others where they were; every split with a positive fraction gets at least one group
+    when there are enough. ``by="explicit"`` takes ``explicit``:
+    split name → list of run stems; runs not listed go to train.
+    """
+    if not runs:
+        raise InputError("no runs to split; check the dataset folder")
+    stems = [run.stem for run in runs]
+    if by == "explicit":
+        return _explicit_splits(stems, explicit or {})
+    if by not in _GROUP_OF:
+        raise InputError(f"unknown split grouping {by!r}; use run, subject, session or explicit")
+    if len(fractions) != 3 or min(fractions) < 0 or sum(fractions) <= 0:
+        raise InputError(f"split fractions {fractions} must be three non-negative numbers (train, val, test)")
+    shares = np.cumsum(np.asarray(fractions, dtype=float) / sum(fractions))
+    position = {group: _unit_hash(f"{seed}:{group}") for group in {_GROUP_OF[by](run) for run in runs}}
+    split_of_group = {g: SPLITS[int(np.searchsorted(shares, u, side="right"))] for g, u in position.items()}
+    _fill_empty_splits(split_of_group, position, shares, fractions)
+    table = pd.DataFrame({"run": stems, "split": [split_of_group[_GROUP_OF[by](run)] for run in runs]})
+    return table.sort_values("run").reset_index(drop=True)
+
+
+def _unit_hash(text: str) -> float:
+    """A stable position in [0, 1) for a group: adding runs never moves the others."""
+    return int(hashlib.sha256(text.encode()).hexdigest()[:12], 16) / 16**12
+
+
+def _fill_empty_splits(split_of_group: dict, position: dict, shares: np.ndarray, fractions) -> None:
+    """Give each split with a positive fraction at least one group, taken from a split with several
+    (test before validation: evaluation needs unseen runs more than early stopping does)."""
+    for index, split in ((0, "train"), (2, "test"), (1, "val")):
+        if fractions[index] <= 0 or split in split_of_group.values():
+            continue
+        sizes = pd.Series(list(split_of_group.values())).value_counts()
+        donors = [g for g, s in split_of_group.items() if sizes[s] > 1]
+        if not donors:
+            return
+        low = shares[index - 1] if index else 0.0
+        centre = (low + shares[index]) / 2
+        split_of_group[min(donors, key=lambda g: abs(position[g] - centre))] = split
+
+
+def read_explicit_splits(path: str | Path | None) -> dict[str, list[str]] | None:
+    """The YAML of explicit split lists (split name → run names), or None without a path."""
+    if not path:
+        return None
+    try:
+        lists = yaml.safe_load(Path(path).read_text()) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise InputError(f"{path}: cannot read the explicit split lists ({error})") from None
+    if not isinstance(lists, dict):
+        raise InputError(f"{path}: expected a mapping of train/val/test to lists of run names")
+    return {str(k): [str(run) for run in v or []] for k, v in lists.items()}
+
+
+def _explicit_splits(stems: list[str], explicit: dict[str, list[str]]) -> pd.DataFrame:
+    unknown = set(explicit) - set(SPLITS)
+    if unknown:
+        raise InputError(f"unknown split names {sorted(unknown)} in the explicit split lists; use train, val, test")
+    split_of = {}
+    for split, members in explicit.items():
+        for stem in members:
+            if stem in split_of:
+                raise InputError(f"run {stem} is listed in two splits ({split_of[stem]} and {split})")
+            split_of[stem] = split
+    missing = sorted(set(split_of) - set(stems))
+    if missing:
+        raise InputError(f"runs listed in the explicit splits are not in the dataset: {', '.join(missing)}")
+    table = pd.DataFrame({"run": stems, "split": [split_of.get(s, "train") for s in stems]})
+    return table.sort_values("run").reset_index(drop=True)
+
+
+def read_splits_table(path: str | Path) -> pd.DataFrame:
+    """A splits table (``run``, ``split``) whose splits are train, val or test."""
+    table = read_tsv(path, ("run", "split"), "splits table (run, split)")
+    wrong = sorted(set(table["split"].astype(str)) - set(SPLITS))
+    if wrong:
+        raise InputError(f"{path}: unknown split(s) {', '.join(wrong)}; use train, val, test")
+    return table

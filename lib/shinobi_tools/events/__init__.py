@@ -1,0 +1,1 @@
+"""Stage 3: timestamped events from the per-frame tables, with descriptions and exports."""

@@ -1,0 +1,1 @@
+"""The report: figures and the annotated preview."""

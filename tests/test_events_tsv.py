@@ -1,0 +1,16 @@
+import pandas as pd
+
+from shinobi_tools.events.tsv import event_counts
+
+
+def test_counts_per_type_per_run(tmp_path):
+    a = tmp_path / "sub-01_ses-001_task-x_run-01_events.tsv"
+    b = tmp_path / "sub-02_ses-001_task-x_run-01_events.tsv"
+    pd.DataFrame({"onset": [0.1, 0.2, 0.5], "trial_type": ["FIRE", "FIRE", "LifeLost"]}).to_csv(a, sep="\t", index=False)
+    pd.DataFrame({"onset": [1.0], "trial_type": ["EnemyDestroyed"]}).to_csv(b, sep="\t", index=False)
+    table = event_counts([b, a])
+    assert table.columns.tolist() == ["run", "EnemyDestroyed", "FIRE", "LifeLost"]
+    assert table.values.tolist() == [
+        ["sub-01_ses-001_task-x_run-01", 0, 2, 1],
+        ["sub-02_ses-001_task-x_run-01", 1, 0, 0],
+    ]

@@ -1,0 +1,168 @@
+"""Generation → parser → events with tiny models, and whole-video annotation (lib/shinobi_tools/vlm/annotate.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("peft")
+
+from shinobi_tools.dataset.answers import parse_events
+from shinobi_tools.errors import ConfigError
+from shinobi_tools.media.video import Mp4Writer
+from shinobi_tools.models.vlm import annotate
+from shinobi_tools.models.vlm.annotate import (
+    Detection,
+    annotate_video,
+    generate_answers,
+    iter_windows,
+    merge_detections,
+)
+from shinobi_tools.models.vlm.data import load_qa
+from shinobi_tools.models.vlm.head import HeadSettings
+from shinobi_tools.models.vlm.model import load_model
+from shinobi_tools.models.vlm.synthetic import write_synthetic_qa
+from shinobi_tools.models.vlm.train import train
+
+from test_models_vlm_models import KINDS, run_config
+
+
+def test_windows_cover_the_video_with_overlap(tmp_path):
+    with Mp4Writer(tmp_path / "v.mp4", fps=8) as writer:
+        for i in range(8 * 11):
+            writer.write(np.full((24, 32, 3), i * 2, dtype=np.uint8))
+    windows = list(iter_windows(tmp_path / "v.mp4", 4, 32, 24, seconds=4.0, overlap=1.0))
+    assert [w.start for w in windows] == [0.0, 3.0, 6.0, 7.0]  # the last one ends with the video
+    assert all(len(w.times) == 16 and w.times[0] == 0 and w.times[-1] == 3.75 for w in windows)
+    short = list(iter_windows(tmp_path / "v.mp4", 4, 32, 24, seconds=20.0, overlap=1.0))
+    assert len(short) == 1 and len(short[0].times) == 44
+
+
+def test_duplicates_merge_keeping_the_most_central_detection():
+    detections = [
+        Detection(3.5, 3.8, "Fire", "edge", centrality=0.2),
+        Detection(3.6, 3.9, "Fire", "centre", centrality=0.6),
+        Detection(3.6, 3.9, "Jump", "other type", centrality=0.1),
+        Detection(5.0, 5.2, "Fire", "later", centrality=1.0),
+    ]
+    merged = merge_detections(detections, tolerance=0.5)
+    assert [(d.onset, d.trial_type, d.description) for d in merged] == [
+        (3.6, "Fire", "centre"), (3.6, "Jump", "other type"), (5.0, "Fire", "later")]
+
+
+class _FakeVLM:
+    meta = {"fps": 4, "width": 32, "height": 24, "clip_seconds": 4.0, "time_marker": "{t}s", "prompt": "Q"}
+    aux_head = aux_settings = None
+
+
+def test_annotation_maps_times_counts_malformed_and_merges(tmp_path, monkeypatch):
+    with Mp4Writer(tmp_path / "v.mp4", fps=8) as writer:
+        for i in range(8 * 10):
+            writer.write(np.zeros((24, 32, 3), dtype=np.uint8))
+    answers = {
+        0.0: "3.50s-3.70s Fire: The player fires.\ngarbage line",  # → 3.5 (near the window's end)
+        3.0: "0.55s-0.75s Fire: The player fires.\n2.00s-2.50s Jump: The player jumps.",  # → 3.55 dup, 5.0
+        6.0: "No notable event.",
+    }
+
+    def fake_generate(vlm, windows, prompt, marker, max_new_tokens, prefixes=None):
+        return [answers.get(w.start, "???") for w in windows], [None] * len(windows)
+
+    monkeypatch.setattr(annotate, "generate_answers", fake_generate)
+    result = annotate_video(tmp_path / "v.mp4", _FakeVLM(), overlap=1.0, batch_size=2)
+    table = result.events
+    assert list(table.columns) == ["onset", "duration", "trial_type", "description"]
+    assert table[["onset", "trial_type"]].values.tolist() == [[3.55, "Fire"], [5.0, "Jump"]]
+    assert table.duration.tolist() == [0.2, 0.5]
+    # windows at 0, 3, 6 s: one garbage line; the 0 s and 3 s Fire are one event
+    assert result.windows == 3 and result.malformed == 1 and result.merged == 1
+    assert result.video_seconds == 10.0
+
+
+class _FakeHeadVLM(_FakeVLM):
+    meta = dict(_FakeVLM.meta, event_types=["Hit", "Loss"], snapped_times=True)
+    aux_head, aux_settings = object(), HeadSettings([0.5, 0.5], [1, 1])
+
+
+def test_decodings_check_and_complete_the_text_with_the_frame_head(tmp_path, monkeypatch):
+    with Mp4Writer(tmp_path / "v.mp4", fps=8) as writer:
+        for i in range(8 * 4):
+            writer.write(np.zeros((24, 32, 3), dtype=np.uint8))
+    probabilities = np.zeros((16, 2))
+    probabilities[5, 0] = 0.9   # a Hit seen at 1.25 s
+    probabilities[10, 1] = 0.8  # a Loss at 2.5 s, which the text leaves out
+    prompts = []
+
+    def fake_generate(vlm, windows, prompt, marker, max_new_tokens, prefixes=None):
+        prompts.append(prefixes)
+        if prefixes:  # asked to go on after "2.5s Loss:"
+            return [" The player loses a life.\n3s Hit: more"] * len(windows), [probabilities] * len(windows)
+        return ["1s Hit: A hit.\n3s Hit: Nothing there."] * len(windows), [probabilities] * len(windows)
+
+    monkeypatch.setattr(annotate, "generate_answers", fake_generate)
+    rows = {}
+    for decoding in ("text", "checked", "assisted"):
+        result = annotate_video(tmp_path / "v.mp4", _FakeHeadVLM(), decoding=decoding)
+        table = result.events
+        rows[decoding] = [tuple(r) for r in table[["onset", "trial_type", "description"]].itertuples(index=False)]
+    # snapped answers: half a frame (0.125 s) earlier than the frame named
+    assert rows["text"] == [(0.875, "Hit", "A hit."), (2.875, "Hit", "Nothing there.")]
+    assert rows["checked"] == [(1.125, "Hit", "A hit.")]  # moved to the head's frame; 3 s has no evidence
+    assert rows["assisted"] == [(1.125, "Hit", "A hit."), (2.375, "Loss", "The player loses a life.")]
+    assert prompts[-1] == ["2.5s Loss:"] and result.proposed == 1 and result.rejected == 1
+    assert result.text_events.onset.tolist() == [0.875, 2.875]
+    with pytest.raises(ConfigError, match="decoding"):
+        annotate_video(tmp_path / "v.mp4", _FakeHeadVLM(), decoding="beam")
+
+
+def test_close_detections_in_overlapping_windows_stay_two_events(tmp_path, monkeypatch):
+    with Mp4Writer(tmp_path / "v.mp4", fps=8) as writer:
+        for i in range(8 * 7):
+            writer.write(np.zeros((24, 32, 3), dtype=np.uint8))
+    seen = {0.0: [13, 15], 3.0: [1, 3]}  # two hits, video frames 13 and 15, in both windows (0-4 s and 3-7 s)
+    texts = {0.0: "3.25s Hit: First.", 3.0: "0.25s Hit: First, again."}
+    prompts = []
+
+    def fake_generate(vlm, windows, prompt, marker, max_new_tokens, prefixes=None):
+        probabilities = []
+        for w in windows:
+            p = np.zeros((16, 2))
+            p[seen[w.start], 0] = 0.9
+            probabilities.append(p)
+        if prefixes:
+            prompts.append((windows[0].start, prefixes))
+            return [" Second."] * len(windows), probabilities
+        return [texts[w.start] for w in windows], probabilities
+
+    monkeypatch.setattr(annotate, "generate_answers", fake_generate)
+    result = annotate_video(tmp_path / "v.mp4", _FakeHeadVLM(), decoding="assisted")
+    table = result.events
+    assert [tuple(r) for r in table[["onset", "trial_type", "description"]].itertuples(index=False)] == [
+        (3.125, "Hit", "First."), (3.625, "Hit", "Second.")]
+    assert result.merged == 1 and result.proposed == 1
+    assert prompts == [(3.0, ["0.75s Hit:"])]  # described in the window that shows it farthest from its edges
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_generation_parses_into_video_events(kind, tmp_path):
+    """A model drilled on one clip writes its answer; annotation maps it to video time."""
+    qa = write_synthetic_qa(tmp_path / "qa", clips=1, seconds=2.0)
+    config = run_config(kind, qa, tmp_path / "run", steps=35, batch_size=1, lr=3e-2, lr_vision=3e-2,
+                        checkpoint_every=1000, eval_every=1000, aux_loss_weight=0.0)
+    config.data.val = None
+    config.model.lora_r = 16
+    final = train(config)
+    vlm = load_model(final)
+    expected = parse_events(load_qa(qa)[0].messages[1]["content"]).events
+    window = next(iter_windows(load_qa(qa)[0].video, 4, 64, 48, 2.0, 0.5))
+    answer, _ = generate_answers(vlm, [window, window], vlm.meta["prompt"], "{t}s", 64)
+    assert answer[0] == answer[1]  # left padding in a batch does not change the answer
+    assert parse_events(answer[0]).events == expected, answer
+    result = annotate_video(load_qa(qa)[0].video, vlm, window_seconds=2.0, overlap=0.5, batch_size=2)
+    table = result.events
+    assert list(table.columns) == ["onset", "duration", "trial_type", "description"]
+    assert result.windows == 1 and result.malformed == 0
+    assert [(round(r.onset, 2), r.trial_type) for r in table.itertuples()] == [
+        (round(e.onset, 2), e.trial_type) for e in expected]
+
+
