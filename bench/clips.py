@@ -4,11 +4,11 @@
 On one run video (``shinobi-tools replay ... --out-dir DIR`` writes it):
 
   (1) clip   a 4 s clip resampled to 8 fps at 160×112, starting at ``--start-frame``:
-             ``shinobi_tools.clips.cut_clips`` with a one-row plan (PyAV decode + in-process x264)
+             ``shinobi_tools.dataset.clips.cut_clips`` with a one-row plan (PyAV decode + in-process x264)
              against moviepy ``VideoFileClip.subclipped(...).resized(...).write_videofile(fps=8)``
              (x264 veryfast crf 20, as cut_clips).
   (2) gif    a 3 s GIF at 15 fps, 320 px wide, caption in a band below the frame:
-             ``shinobi_tools.gif.make_gif`` (PyAV + Pillow) against moviepy
+             ``shinobi_tools.media.gif.make_gif`` (PyAV + Pillow) against moviepy
              ``CompositeVideoClip([clip, TextClip(method="caption")]).write_gif(fps=15)``.
 
 Times are in-process (imports done first), repeats interleaved, medians; CPU s counts this process
@@ -37,9 +37,9 @@ import av
 import numpy as np
 import pandas as pd
 
-from shinobi_tools.clips import ClipOptions, clip_source_frames, cut_clips
-from shinobi_tools.frames import FrameRange, iter_frames, probe_video
-from shinobi_tools.gif import GifOptions, draw_caption, make_gif
+from shinobi_tools.dataset.clips import ClipOptions, cut_clips
+from shinobi_tools.media.frames import FrameRange, iter_frames, probe_video, resample_indices
+from shinobi_tools.media.gif import GifOptions, draw_caption, make_gif
 
 DEFAULT = Path("/tmp/benchclips/sub-01_ses-001_task-airstriker_run-01_level-1_rep-01.mp4")
 CAPTION = "The player shoots an enemy ship, which explodes"
@@ -128,7 +128,7 @@ def _gif_frames(path: Path) -> list[np.ndarray]:
 
 
 def clip_exactness(path: Path, video: Path, start: int, fps: float) -> dict:
-    expected = clip_source_frames(start, start + int(round(4.0 * fps)), fps, 8.0)
+    expected = resample_indices(start, start + int(round(4.0 * fps)), fps, 8.0)
     reference = _reference(video, start - WINDOW, expected[-1] + WINDOW, (160, 112))
     frames = _video_frames(path)
     # Only the first frame: at 160×112 after x264, neighbouring game frames are too alike to tell apart reliably.
@@ -137,7 +137,7 @@ def clip_exactness(path: Path, video: Path, start: int, fps: float) -> dict:
 
 
 def gif_exactness(path: Path, video: Path, start: int, fps: float, height: int) -> dict:
-    expected = clip_source_frames(start, start + int(round(3.0 * fps)), fps, 15.0)
+    expected = resample_indices(start, start + int(round(3.0 * fps)), fps, 15.0)
     reference = _reference(video, start - WINDOW, expected[-1] + WINDOW)
     frames = _gif_frames(path)
     first, mae = _offset(frames[0][:height], expected[0], reference)
@@ -168,7 +168,7 @@ def moviepy_clip_frames(video: Path, start: int, fps: float) -> list[int]:
     """Offsets of the frames moviepy samples for the 4 s, 8 fps clip (full size, before resize and encoding)."""
     from moviepy import VideoFileClip
 
-    expected = clip_source_frames(start, start + int(round(4.0 * fps)), fps, 8.0)
+    expected = resample_indices(start, start + int(round(4.0 * fps)), fps, 8.0)
     reference = _reference(video, start - WINDOW, expected[-1] + WINDOW)
     with VideoFileClip(str(video), audio=False) as clip:
         sub = clip.subclipped(start / fps, (start + int(round(4.0 * fps))) / fps)

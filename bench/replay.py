@@ -5,7 +5,7 @@ Variants, all on the same bk2 in the same run (frames = the bk2's input rows aft
 
   (a) raw      read the bk2, open the env from its Core.bin, ``em.set_button_mask(row, 0); em.step()``
                per row: the emulator's limit (no RAM read, no screen copy, no output)
-  (b) table    ``shinobi_tools.replay.replay_bk2(video=False)``: states table (parquet) only
+  (b) table    ``shinobi_tools.replay.run.replay_bk2(video=False)``: states table (parquet) only
   (c) mp4      ``replay_bk2(video=True)``: mp4 + states table, default preset (or ``--preset``)
   (d) retro    stable-retro's converter ``python -m stable_retro.scripts.playback_movie FILE``
                (its defaults: x264 ``slow`` crf 17 + AAC audio, through an ``ffmpeg`` binary)
@@ -57,9 +57,9 @@ def _child(variant: str, bk2_path: str, out_dir: str, preset: str | None) -> Non
     if variant == "raw":
         import numpy as np
 
-        from shinobi_tools.bk2 import read_bk2
-        from shinobi_tools.emulator import open_env
         from shinobi_tools.games import game_for_retro_id
+        from shinobi_tools.replay.bk2 import read_bk2
+        from shinobi_tools.replay.emulator import open_env
 
         start = time.perf_counter()
         bk2 = read_bk2(bk2_path)
@@ -74,7 +74,7 @@ def _child(variant: str, bk2_path: str, out_dir: str, preset: str | None) -> Non
         elapsed = time.perf_counter() - start
         result = {"frames": len(rows), "inner_s": elapsed, "loop_s": loop}
     elif variant in ("table", "mp4"):
-        from shinobi_tools.replay import replay_bk2
+        from shinobi_tools.replay.run import replay_bk2
 
         kwargs = {"preset": preset} if preset else {}
         start = time.perf_counter()
@@ -182,7 +182,7 @@ def run_one(variant: str, source: Path, tmp: Path, preset: str | None, env: dict
 
 
 def mp4_frames(path: str) -> int:
-    from shinobi_tools.video import count_frames
+    from shinobi_tools.media.video import count_frames
 
     return count_frames(path)
 
@@ -205,7 +205,7 @@ def main() -> None:
         return
 
     source = Path(args.bk2) if args.bk2 else find_default_bk2()
-    from shinobi_tools.bk2 import read_bk2
+    from shinobi_tools.replay.bk2 import read_bk2
 
     n_frames = read_bk2(source).n_frames
     default_preset = _default_preset()
@@ -298,7 +298,7 @@ def main() -> None:
 def _default_preset() -> str:
     import inspect
 
-    from shinobi_tools.replay import replay_bk2
+    from shinobi_tools.replay.run import replay_bk2
 
     return inspect.signature(replay_bk2).parameters["preset"].default
 

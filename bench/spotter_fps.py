@@ -18,11 +18,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from shinobi_tools.evaluation import read_runs
+from shinobi_tools.evaluation.metrics import evaluate
+from shinobi_tools.evaluation.tables import read_runs
 from shinobi_tools.games import get_game
-from shinobi_tools.gather import run_of
-from shinobi_tools.metrics import evaluate
-from shinobi_tools.spotter import SpotterConfig, runs_from_splits, spot_events, train_spotter
+from shinobi_tools.models.spotter.config import SpotterConfig
+from shinobi_tools.models.spotter.spot import Spotter
+from shinobi_tools.models.spotter.train import runs_from_splits, train_spotter
+from shinobi_tools.naming import run_of
 
 
 def main() -> None:
@@ -50,7 +52,7 @@ def main() -> None:
             began = time.perf_counter()
             checkpoint = train_spotter(train, val, types, f"{tmp}/s{stride}", config)
             seconds = time.perf_counter() - began
-            pred = pd.concat([spot_events(video, checkpoint, cache_dir=f"{tmp}/frames").assign(run=run_of(e))
+            pred = pd.concat([Spotter.load(checkpoint).spot(video, cache_dir=f"{tmp}/frames").assign(run=run_of(e))
                               for video, e in test], ignore_index=True)
             f1 = evaluate(truth, pred, (0.5,), salient).set_index("event_type")["f1"]
             scores = " | ".join(f"{f1.get(t, float('nan')):.2f}" for t in salient)

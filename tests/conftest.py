@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 
@@ -101,3 +103,17 @@ def airstriker_states(tmp_path_factory, airstriker_state: bytes) -> Path:
     bk2 = write_bk2(folder / "sub-01_ses-001_task-airstriker_run-01_level-1_rep-01.bk2", "Airstriker-Genesis-v0",
                     scripted_airstriker_inputs(), airstriker_state)
     return replay_bk2(bk2, folder, video=False, progress=False).states
+
+
+def read_frame(path: str | Path, index: int) -> np.ndarray:
+    """Decode frame ``index`` (0-based) of a video as RGB."""
+    with av.open(str(path)) as container:
+        for i, frame in enumerate(container.decode(video=0)):
+            if i == index:
+                return frame.to_ndarray(format="rgb24")
+    raise IndexError(f"{path}: frame {index} is past the end of the video")
+
+
+def parse_intervals(text: str) -> list[tuple[float, float]]:
+    """The intervals of a grounding answer (``0.50s-0.90s, 2.10s-2.40s``)."""
+    return [(float(a), float(b)) for a, b in re.findall(r"(\d+(?:\.\d+)?)s-(\d+(?:\.\d+)?)s", text)]

@@ -9,8 +9,9 @@ from shinobi_tools.dataset.answers import (
     format_intervals,
     format_point_answer,
     parse_events,
-    parse_intervals,
 )
+
+from conftest import parse_intervals
 
 times = st.floats(min_value=0, max_value=600, allow_nan=False).map(lambda t: round(t, 2))
 types = st.sampled_from(["Fire", "EnemyDestroyed", "LifeLost", "HIT", "JUMP", "Kill", "HealthLoss"])
@@ -57,7 +58,6 @@ def test_model_style_noise_is_counted_not_fatal():
 @given(st.text(max_size=400))
 def test_parsers_never_raise_on_random_text(text):
     parse_events(text)
-    parse_intervals(text)
 
 
 @given(st.lists(events(), min_size=1, max_size=6), st.integers(min_value=0, max_value=400))

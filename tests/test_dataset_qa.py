@@ -1,8 +1,10 @@
 import numpy as np
 import pandas as pd
 
-from shinobi_tools.dataset.answers import parse_events, parse_intervals
+from shinobi_tools.dataset.answers import parse_events
 from shinobi_tools.dataset.qa import DENSE_QUESTION, QAOptions, clip_events, clip_turns, run_records
+
+from conftest import parse_intervals
 
 FPS = 60.0
 EVENTS = pd.DataFrame({

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shinobi_tools.evaluation.metrics import average_map, evaluate, match_onsets, metrics_json
+from shinobi_tools.evaluation.metrics import evaluate, match_onsets, metrics_json
 
 events_strategy = st.lists(
     st.tuples(st.floats(0, 100, allow_nan=False), st.sampled_from(["FIRE", "LifeLost", "EnemyDestroyed"])),
@@ -78,11 +78,3 @@ def test_per_type_micro_macro_salient_and_runs():
     as_json = metrics_json(result)
     assert as_json["tolerances"] == [0.5] and set(as_json["overall"]["0.5"]) == {"precision", "recall", "f1"}
     assert as_json["per_type"]["LifeLost"]["0.5"]["recall"] == 1.0
-
-
-def test_average_map_rewards_good_ranking():
-    truth = table([(1.0, "LifeLost"), (5.0, "LifeLost")])
-    good = pd.DataFrame({"onset": [1.0, 5.0, 9.0], "trial_type": "LifeLost", "score": [0.9, 0.8, 0.1]})
-    bad = good.assign(score=[0.1, 0.2, 0.9])
-    assert average_map(truth, good)["LifeLost"] == pytest.approx(1.0)
-    assert average_map(truth, bad)["LifeLost"] < 1.0

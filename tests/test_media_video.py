@@ -1,7 +1,9 @@
 import numpy as np
 import pytest
 
-from shinobi_tools.media.video import Mp4Writer, count_frames, read_frame
+from shinobi_tools.media.video import Mp4Writer, count_frames
+
+from conftest import read_frame
 
 
 def test_frames_in_equal_frames_out(tmp_path):

@@ -9,9 +9,11 @@ import stable_retro
 
 from shinobi_tools.errors import InputError, MissingRomError
 from shinobi_tools.games import get_game
-from shinobi_tools.media.video import count_frames, read_frame
+from shinobi_tools.media.video import count_frames
 from shinobi_tools.replay.bk2 import GENESIS_BUTTONS, read_bk2, write_bk2
 from shinobi_tools.replay.run import iter_replay, replay_bk2
+
+from conftest import read_frame
 
 
 def screen_hash(bk2_path) -> str:

@@ -128,7 +128,3 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
         except yaml.YAMLError:
             raise ConfigError(f"--set {item!r}: the value is not valid YAML") from None
     return overrides
-
-
-def to_mapping(settings: Any) -> dict:
-    return dataclasses.asdict(settings)

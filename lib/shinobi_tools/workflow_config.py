@@ -41,7 +41,8 @@ def validate_config(config: dict, schema_path: str | Path) -> None:
                     key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         error = errors[0]
-        key = ".".join(str(p) for p in error.absolute_path) or "the config"
+        key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path).lstrip(".")
+        key = key or "the config"
         raise ConfigError(f"config: {key}: {error.message}; see config/config.yaml")
     check_consistency(config)
 

@@ -17,8 +17,15 @@ USER_ERROR = 2
 _STAGES = (replay, events, media, dataset, models, evaluation, report)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse with its usage errors as one ``error:`` line (exit code 2), like every other user error."""
+
+    def error(self, message: str):
+        self.exit(USER_ERROR, f"error: {self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="shinobi-tools", description=__doc__.split("\n\n")[0])
+    parser = OneLineParser(prog="shinobi-tools", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for stage in _STAGES:
         stage.add_commands(sub)
@@ -30,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except ShinobiToolsError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print("error: " + " ".join(str(error).split()), file=sys.stderr)   # one line, whatever the message
         return USER_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

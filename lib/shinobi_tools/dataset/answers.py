@@ -26,7 +26,6 @@ _TIME = r"(\d{1,5}(?:\.\d+)?)\s*s?"
 _EVENT_LINE = re.compile(rf"^\s*{_TIME}\s*[-–]\s*{_TIME}\s+([A-Za-z][A-Za-z0-9_]*)\s*:\s*(.*?)\s*$")
 #: A model's shorter form, onset only ("0.50s Fire: ..."): read as an instantaneous event.
 _ONSET_LINE = re.compile(rf"^\s*{_TIME}\s+([A-Za-z][A-Za-z0-9_]*)\s*:\s*(.*?)\s*$")
-_INTERVAL = re.compile(rf"{_TIME}\s*[-–]\s*{_TIME}")
 
 
 @dataclass(frozen=True)
@@ -91,13 +90,6 @@ def format_intervals(intervals: list[tuple[float, float]]) -> str:
     if not intervals:
         return NOT_IN_CLIP
     return ", ".join(f"{format_time(a)}-{format_time(b)}" for a, b in sorted(intervals))
-
-
-def parse_intervals(text: str) -> list[tuple[float, float]]:
-    """Read a grounding answer; an answer without intervals reads as none; never raises."""
-    if not isinstance(text, str):
-        return []
-    return [(float(a), float(b)) for a, b in _INTERVAL.findall(text) if float(a) <= float(b)]
 
 
 def format_point_answer(descriptions: list[str]) -> str:

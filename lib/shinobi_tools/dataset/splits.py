@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from shinobi_tools.errors import InputError
+from shinobi_tools.errors import ConfigError, InputError
 from shinobi_tools.files import read_tsv
 from shinobi_tools.naming import RunName
+from shinobi_tools.settings import read_yaml_mapping
 
 SPLITS = ("train", "val", "test")
 _GROUP_OF = {
@@ -77,12 +77,9 @@ def read_explicit_splits(path: str | Path | None) -> dict[str, list[str]] | None
     """The YAML of explicit split lists (split name → run names), or None without a path."""
     if not path:
         return None
-    try:
-        lists = yaml.safe_load(Path(path).read_text()) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise InputError(f"{path}: cannot read the explicit split lists ({error})") from None
-    if not isinstance(lists, dict):
-        raise InputError(f"{path}: expected a mapping of train/val/test to lists of run names")
+    lists = read_yaml_mapping(path)
+    if not all(isinstance(v, list) or v is None for v in lists.values()):
+        raise ConfigError(f"{path}: expected a mapping of train/val/test to lists of run names")
     return {str(k): [str(run) for run in v or []] for k, v in lists.items()}
 
 

@@ -149,44 +149,6 @@ def _macro_row(name: str, tolerance: float, rows: list[dict]) -> dict:
     }
 
 
-def average_map(truth: pd.DataFrame, pred: pd.DataFrame, tolerances=DEFAULT_TOLERANCES) -> dict[str, float]:
-    """SoccerNet-style average-mAP: per type, AP of score-ranked predictions at each tolerance
-    (greedy matching in score order), averaged over tolerances; then over types (key ``ALL``)."""
-    if "score" not in pred.columns:
-        return {}
-    result = {}
-    for trial_type in sorted(set(truth["trial_type"])):
-        t = truth[truth["trial_type"] == trial_type]
-        p = pred[pred["trial_type"] == trial_type]
-        result[trial_type] = float(np.mean([_average_precision(t, p, tol) for tol in tolerances]))
-    if result:
-        result[ALL] = float(np.mean(list(result.values())))
-    return result
-
-
-def _average_precision(truth: pd.DataFrame, pred: pd.DataFrame, tolerance: float) -> float:
-    if len(truth) == 0:
-        return 0.0
-    order = pred.sort_values("score", ascending=False)
-    used: dict = {}
-    hits = []
-    for row in order.itertuples():
-        run = getattr(row, "run", None)
-        candidates = truth if run is None else truth[truth["run"] == run]
-        free = [(abs(o - row.onset), i) for i, o in zip(candidates.index, candidates["onset"])
-                if abs(o - row.onset) <= tolerance and i not in used]
-        if free:
-            used[min(free)[1]] = True
-            hits.append(1)
-        else:
-            hits.append(0)
-    if not hits:
-        return 0.0
-    hits = np.asarray(hits)
-    precision = np.cumsum(hits) / np.arange(1, len(hits) + 1)
-    return float(np.sum(precision * hits) / len(truth))
-
-
 def metrics_json(table: pd.DataFrame) -> dict:
     """The ``--json`` form: tolerances, overall (micro) and per-type precision/recall/F1 by tolerance."""
     def pick(rows: pd.DataFrame) -> dict:

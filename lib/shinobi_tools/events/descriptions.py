@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from shinobi_tools.errors import InputError
 from shinobi_tools.games import GameDefinition
+from shinobi_tools.settings import read_yaml_mapping
 
 _FIELDS = ("points", "button", "value_before", "value_after", "cause", "x_player", "y_player")
 
@@ -27,12 +27,7 @@ _FIELDS = ("points", "button", "value_before", "value_after", "cause", "x_player
 def read_descriptions(path: str | Path) -> dict[str, list[str]]:
     """Read one phrasings file, checking that every entry is a non-empty list of strings."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise InputError(f"{path}: cannot read descriptions ({error})") from None
-    if not isinstance(raw, dict):
-        raise InputError(f"{path}: descriptions must map an event type to a list of phrasings")
+    raw = read_yaml_mapping(path)
     phrasings: dict[str, list[str]] = {}
     for key, value in raw.items():
         if isinstance(value, str):

@@ -111,8 +111,3 @@ def summarize_run(
 def count_by_type(events: pd.DataFrame) -> dict[str, int]:
     counts = events["trial_type"].value_counts()
     return {str(name): int(counts[name]) for name in sorted(counts.index)}
-
-
-def salient(events: pd.DataFrame, game: GameDefinition) -> pd.DataFrame:
-    """The rows of the game's salient event types (reported separately by the evaluation)."""
-    return events[events["trial_type"].isin(game.salient_events)].reset_index(drop=True)

@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from shinobi_tools.errors import InputError
+from shinobi_tools.settings import read_yaml_mapping
 
 #: stable-retro's type notation: endianness, kind (u/i unsigned/signed, d BCD, n nibble BCD), bytes.
 _TYPE_PATTERN = re.compile(r"^[<>|=][uidn][1248]$")
@@ -65,10 +64,7 @@ def _search_dirs() -> list[Path]:
 def load_game_file(path: str | Path) -> GameDefinition:
     """Read one game YAML file; raise :class:`InputError` naming the file on any problem."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as error:
-        raise InputError(f"{path}: cannot read game definition ({error})") from None
+    raw = read_yaml_mapping(path)
     try:
         variables = tuple(
             RamVariable(name=name, address=int(spec["address"]), type=str(spec["type"]),

@@ -229,16 +229,3 @@ def count_frames(path: str | Path) -> int:
     """Decode the whole video stream and count its frames (exact, unlike container metadata)."""
     with av.open(str(path)) as container:
         return sum(1 for _ in container.decode(video=0))
-
-
-def read_frame(path: str | Path, index: int) -> np.ndarray:
-    """Decode frame ``index`` (0-based) of a video as RGB."""
-    with av.open(str(path)) as container:
-        for i, frame in enumerate(container.decode(video=0)):
-            if i == index:
-                return frame.to_ndarray(format="rgb24")
-    raise IndexError(f"{path}: frame {index} is past the end of the video")
-
-
-if __name__ == "__main__":
-    _encode_frames(json.loads(sys.argv[1]), sys.stdin.buffer)

@@ -62,11 +62,3 @@ class Spotter:
                              "score": round(float(score), 4), "description": f"Spotted: {kind}."})
         table = pd.DataFrame(rows, columns=["onset", "duration", "trial_type", "score", "description"])
         return table.sort_values(["onset", "trial_type"], kind="stable").reset_index(drop=True)
-
-
-def spot_events(video: str | Path, checkpoint: str | Path, threshold: float | dict | None = None,
-                cache_dir: str | Path | None = None) -> pd.DataFrame:
-    """Spotted events of one video: ``onset`` (s), ``duration`` (the type's median training duration),
-    ``trial_type``, ``score`` (peak probability), ``description``. ``threshold`` None = the tuned per-type
-    thresholds; a number or a ``{type: threshold}`` dict overrides them."""
-    return Spotter.load(checkpoint).spot(video, threshold, cache_dir)
