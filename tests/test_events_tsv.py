@@ -14,3 +14,20 @@ def test_counts_per_type_per_run(tmp_path):
         ["sub-01_ses-001_task-x_run-01", 0, 2, 1],
         ["sub-02_ses-001_task-x_run-01", 1, 0, 0],
     ]
+
+
+def test_a_table_without_events_reads_back(tmp_path):
+    """A model that finds nothing writes the header alone; reading it back is not an error."""
+    import pandas as pd
+
+    from shinobi_tools.events.tsv import read_events_tsv, write_events_tsv
+
+    path = write_events_tsv(pd.DataFrame(columns=["onset", "duration", "trial_type"]), tmp_path / "r_events.tsv")
+    assert read_events_tsv(path).empty
+    (tmp_path / "bad_events.tsv").write_text("onset\tduration\ttrial_type\nsoon\t1\tA\n")
+    import pytest
+
+    from shinobi_tools.errors import InputError
+
+    with pytest.raises(InputError, match="column onset holds non-numbers"):
+        read_events_tsv(tmp_path / "bad_events.tsv")

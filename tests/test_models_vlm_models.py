@@ -20,7 +20,7 @@ from shinobi_tools.models.vlm.model import load_model, prepare_for_training
 from shinobi_tools.models.vlm.synthetic import write_synthetic_qa
 from shinobi_tools.models.vlm.train import latest_checkpoint, train
 
-KINDS = ["tiny-smolvlm", "tiny-qwen2_5_vl"]
+KINDS = ["tiny-smolvlm", "tiny-qwen2_5_vl", "tiny-qwen3_vl"]
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +57,12 @@ def test_training_steps_lower_the_loss_on_a_fixed_batch(kind, qa):
     assert losses[-1] < losses[0] - 0.1, losses
 
 
-@pytest.mark.parametrize("kind", ["smolvlm", "qwen2_5_vl"])
+@pytest.mark.parametrize("kind", ["smolvlm", "qwen2_5_vl", "qwen3_vl"])
 def test_real_checkpoints_freeze_the_vision_tower(kind, tmp_path):
     """A checkpoint folder (here a saved tiny model) loads by kind + path; its vision tower stays frozen."""
-    from shinobi_tools.models.vlm.tiny import tiny_qwen2_5_vl, tiny_smolvlm
+    from shinobi_tools.models.vlm.tiny import TINY
 
-    model, tokenizer = (tiny_smolvlm if kind == "smolvlm" else tiny_qwen2_5_vl)()
+    model, tokenizer = TINY[f"tiny-{kind}"]()
     model.save_pretrained(tmp_path / "base")
     tokenizer.save_pretrained(tmp_path / "base")
     config = ModelConfig(kind=kind, path=str(tmp_path / "base"))

@@ -27,9 +27,10 @@ def one_error_line(stderr: str) -> str:
 def run(tmp_path_factory, airstriker_state):
     """A real replay (mp4, states, events) and broken copies: a truncated mp4, a text file named .mp4, a TSV
     that is not an events table."""
-    from conftest import random_inputs
     from shinobi_tools.events.exports import export_run
     from shinobi_tools.replay.bk2 import write_bk2
+
+    from conftest import random_inputs
 
     root = tmp_path_factory.mktemp("reliability")
     bk2 = write_bk2(root / "sub-01_ses-001_task-airstriker_run-01.bk2", "Airstriker-Genesis-v0",

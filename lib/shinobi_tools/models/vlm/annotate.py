@@ -141,7 +141,7 @@ def generate_answers(vlm: VLM, windows: list[Window], prompt: str, marker: str, 
         e.input_ids, e.labels = e.input_ids + ids, e.labels + [-100] * len(ids)
         e.token_types = e.token_types + [0] * len(ids)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    batch = collate(encoded, family, pad_id, "left", family.model_type == "qwen2_5_vl")
+    batch = collate(encoded, family, pad_id, "left", family.uses_token_types)
     batch.pop("labels")
     device = next(vlm.model.parameters()).device
     batch = {k: v.to(device) for k, v in batch.items()}
