@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +20,7 @@ import av
 import numpy as np
 
 from shinobi_tools.errors import InputError
-from shinobi_tools.files import atomic_folder, ensure_folder
+from shinobi_tools.files import ensure_folder
 
 #: Seconds shown before and after an event by default.
 EVENT_MARGIN = 1.0
@@ -125,12 +127,15 @@ def write_frames(video: str | Path, out_dir: str | Path, frames: FrameRange, eve
     out_dir = ensure_folder(out_dir)
     stem = Path(video).stem
     names = []
-    with atomic_folder(out_dir / f".{stem}-frames") as partial:
+    partial = Path(tempfile.mkdtemp(prefix=f".{stem}-frames.", dir=out_dir))
+    try:
         for index, pixels in iter_frames(video, frames, list(range(frames.start, frames.stop, every)), clip_to_end):
             names.append(f"{stem}_frame-{index:06d}.png")
             Image.fromarray(pixels).save(partial / names[-1], compress_level=1)
         for name in names:
             os.replace(partial / name, out_dir / name)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
     return [out_dir / name for name in names]
 
 
