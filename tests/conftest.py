@@ -9,12 +9,15 @@ import av
 import numpy as np
 import pytest
 
-from shinobi_tools.replay.bk2 import GENESIS_BUTTONS, write_bk2
+from shinobi_tools.games.platforms import named_buttons
+from shinobi_tools.replay.bk2 import write_bk2
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 EXTERNAL_BK2 = SHARED_DATA / "bk2_external" / "Airstriker-Genesis-best.bk2"
 DEFAULT_DATASET = REPO_ROOT / "data" / "airstriker"
+#: The Genesis pad in the emulator's order, from stable-retro's core data (B A MODE START UP DOWN LEFT RIGHT C Y X Z).
+GENESIS_BUTTONS = named_buttons("Genesis")
 
 
 @pytest.fixture(scope="session")
