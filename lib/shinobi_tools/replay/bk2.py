@@ -28,6 +28,8 @@ from shinobi_tools.games import platforms
 from shinobi_tools.games.integration import find_retro_id, system_of_game
 
 _COLUMN = re.compile(r"^P(\d+) (.+)$")
+#: The Genesis pad in the emulator's order, from stable-retro's core data (B A MODE START UP DOWN LEFT RIGHT C Y X Z).
+GENESIS_BUTTONS: tuple[str, ...] = platforms.named_buttons("Genesis")
 #: Fixed zip timestamp: equal content gives equal bytes.
 _ZIP_DATE = (2024, 1, 1, 0, 0, 0)
 
