@@ -13,6 +13,7 @@ shell.prefix(f"export PYTHONPATH={shlex.quote(LIB)}${{{{PYTHONPATH:+:$PYTHONPATH
 
 from shinobi_tools.dataset.splits import assign_splits, read_explicit_splits  # noqa: E402
 from shinobi_tools.errors import ShinobiToolsError  # noqa: E402
+from shinobi_tools.games import get_game  # noqa: E402
 from shinobi_tools.naming import annex_key, find_runs  # noqa: E402
 from shinobi_tools.workflow_config import validate_config  # noqa: E402
 
@@ -26,6 +27,7 @@ def stop(error):
 RESULTS = "results"
 try:
     validate_config(config, Path(workflow.basedir) / "config" / "schema.yaml")
+    get_game(config["game"])  # one of our names or a stable-retro id: an unknown game stops the planning
     DATASET = Path(config["dataset"])
     RUNS = {run.stem: run for run in find_runs(DATASET)}
     # The splits are a pure function of the run names and the config: the DAG knows the test runs up front, and
