@@ -67,7 +67,8 @@ def test_inspect_reads_any_platform(tmp_path):
     result = run_cli("inspect", path, "--json")
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
-    assert (summary["platform"], summary["system"], summary["players"], summary["frames"]) == ("A26", "Atari2600", 1, 30)
+    assert (summary["platform"], summary["system"], summary["players"]) == ("A26", "Atari2600", 1)
+    assert summary["frames"] == 30
     assert summary["presses"]["BUTTON"] == 1
 
 

@@ -32,7 +32,8 @@ def _event_counts(args: argparse.Namespace) -> int:
 
 def add_commands(sub) -> None:
     events = add_command(sub, "events", _events, "timestamped gameplay events, summary and exports of one run")
-    events.add_argument("--game", required=True, help="one of our games (shinobi3, airstriker, mario ...) or a stable-retro id")
+    events.add_argument("--game", required=True,
+                        help="one of our games (shinobi3, airstriker, mario ...) or a stable-retro id")
     source = events.add_mutually_exclusive_group(required=True)
     source.add_argument("--states", type=Path, help="per-frame table from `replay` (*_states.parquet)")
     source.add_argument("--variables", type=Path, help="CNeuroMod *_variables.json[.gz] (60 fps)")

@@ -94,7 +94,7 @@ def system_of_game(retro_id: str) -> str:
     folder = integration_dir(retro_id)
     if folder is None:
         raise InputError(f"{retro_id!r} is not a stable-retro game; give a stable-retro id such as "
-                         "Breakout-Atari2600-v0 (python -c 'import stable_retro; print(stable_retro.data.list_games())')")
+                         "Breakout-Atari2600-v0 (stable_retro.data.list_games() lists them)")
     for entry in sorted(os.listdir(folder)):
         stem, ext = os.path.splitext(entry)
         if stem == "rom" and ext in retro.EMU_EXTENSIONS:

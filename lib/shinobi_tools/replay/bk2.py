@@ -219,7 +219,7 @@ def press_events(pressed: np.ndarray, buttons: tuple[str, ...] | list[str], fps:
 
 
 def input_log(system: str, inputs: np.ndarray) -> str:
-    """``Input Log.txt`` exactly as stable-retro writes it, for rows × players × emulator buttons (reset row first)."""
+    """``Input Log.txt`` exactly as stable-retro writes it, for rows × players × emulator buttons, reset row first."""
     inputs = np.asarray(inputs, dtype=bool)
     players = inputs.shape[1]
     columns = platforms.log_columns(system)
