@@ -34,7 +34,7 @@ def built(tmp_path_factory, airstriker_state):
                                       ClipOptions(length=2.0, stride=1.0), QAOptions(point_queries=1),
                                       root / "records" / f"{name}.json"))
     splits = assign_splits([parse_run_name(n) for n in names], seed=0)
-    written = build_dataset(records, root / "clips", splits, root / "out", event_counts(events))
+    written = build_dataset(records, splits, root / "out", event_counts(events))
     return root, splits, written
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from shinobi_tools.errors import InputError
+from shinobi_tools.errors import ShinobiToolsError
 from shinobi_tools.events.descriptions import describe, load_descriptions, read_descriptions
 from shinobi_tools.games import get_game
 
@@ -50,10 +50,10 @@ def test_override_replaces_entries(tmp_path):
 @pytest.mark.parametrize("text, message", [
     ("Kill: []\n", "non-empty list"),
     ("Kill: ['{unknown_field}']\n", "unknown field"),
-    ("- a\n- b\n", "must map an event type"),
+    ("- a\n- b\n", "bad.yaml: expected a mapping"),
 ])
 def test_bad_descriptions_name_the_file(tmp_path, text, message):
     path = tmp_path / "bad.yaml"
     path.write_text(text)
-    with pytest.raises(InputError, match=message):
+    with pytest.raises(ShinobiToolsError, match=message):
         read_descriptions(path)

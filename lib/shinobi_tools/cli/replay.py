@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from shinobi_tools.cli.common import add_command, non_negative, positive
+from shinobi_tools.cli.common import add_command, for_each, non_negative, positive
 
 
 def _inspect(args: argparse.Namespace) -> int:
@@ -31,12 +31,12 @@ def _inspect(args: argparse.Namespace) -> int:
 def _replay(args: argparse.Namespace) -> int:
     from shinobi_tools.replay.run import replay_bk2
 
-    outputs = replay_bk2(
-        args.bk2, args.out_dir, game=args.game, video=not args.no_video, audio=args.audio,
-        fps=args.fps, preset=args.preset, crf=args.crf, progress=not args.quiet,
-    )
-    print(f"{outputs.n_frames} frames → {outputs.states}" + (f", {outputs.video}" if outputs.video else ""))
-    return 0
+    def replay(bk2: Path) -> None:
+        outputs = replay_bk2(bk2, args.out_dir, game=args.game, video=not args.no_video, audio=args.audio,
+                             fps=args.fps, preset=args.preset, crf=args.crf, progress=not args.quiet)
+        print(f"{outputs.n_frames} frames → {outputs.states}" + (f", {outputs.video}" if outputs.video else ""))
+
+    return for_each(args.bk2s, replay)
 
 
 def _record(args: argparse.Namespace) -> int:
@@ -63,6 +63,12 @@ def _import_roms(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fetch(args: argparse.Namespace) -> int:
+    from shinobi_tools.fetch import fetch_file
+
+    return for_each(args.files, lambda path: print(fetch_file(args.dataset, path, args.out_dir)))
+
+
 def _find_frame(args: argparse.Namespace) -> int:
     from shinobi_tools.replay.states import find_frame_in_file
 
@@ -82,8 +88,9 @@ def add_commands(sub) -> None:
     inspect.add_argument("bk2", type=Path)
     inspect.add_argument("--json", action="store_true", help="print one JSON object")
 
-    replay = add_command(sub, "replay", _replay, "replay a bk2 into an mp4 and a per-frame states table")
-    replay.add_argument("bk2", type=Path)
+    replay = add_command(sub, "replay", _replay, "replay bk2s into mp4s and per-frame states tables")
+    replay.add_argument("bk2s", type=Path, nargs="+", metavar="BK2", help="one or more bk2 files (a bad one does "
+                        "not stop the others; the exit code is then 2)")
     replay.add_argument("--out-dir", type=Path, required=True)
     replay.add_argument("--game", help="one of our game names or a stable-retro id (default: the bk2 header's game)")
     replay.add_argument("--no-video", action="store_true", help="write only the states table")
@@ -114,6 +121,11 @@ def add_commands(sub) -> None:
     roms.add_argument("folders", type=Path, nargs="*", metavar="DIR", help="folders holding ROM files")
     roms.add_argument("--ale-py", action="store_true",
                       help="also import the Atari 2600 ROMs ale-py ships (pip install 'shinobi-tools[atari]')")
+
+    fetch = add_command(sub, "fetch", _fetch, "get bk2s' content from a DataLad dataset and copy them to a folder")
+    fetch.add_argument("files", type=Path, nargs="+", help="files of the dataset (annexed)")
+    fetch.add_argument("--dataset", type=Path, required=True, help="the DataLad dataset's root")
+    fetch.add_argument("--out-dir", type=Path, required=True, help="where the copies go")
 
     find = add_command(sub, "find-frame", _find_frame, "first frame where per-frame variables meet a condition")
     find.add_argument("states", type=Path, help="a run's *_states.parquet")

@@ -241,5 +241,5 @@ def count_frames(path: str | Path) -> int:
         return sum(1 for _ in container.decode(video=0))
 
 
-if __name__ == "__main__":  # the encoder process started by Mp4Writer (python -m shinobi_tools.media.video)
+if __name__ == "__main__":
     _encode_frames(json.loads(sys.argv[1]), sys.stdin.buffer)
