@@ -119,3 +119,15 @@ def test_external_bk2_replays(external_bk2, tmp_path):
     table = pd.read_parquet(outputs.states)
     assert len(table) == 1782
     assert table["score"].diff().fillna(0).ge(0).all()
+
+
+def test_rates_come_from_the_core_and_agree_with_the_game_files():
+    from shinobi_tools.replay.emulator import core_timing, nominal_rate, open_env
+
+    game = get_game("airstriker")
+    with open_env(game) as env:
+        timing = core_timing(env)
+    assert timing.fps == game.fps == 59.922743 and timing.audio_rate == 44100
+    assert (timing.height, timing.width) == (224, 320)
+    assert nominal_rate(59.91999816894531) == 59.92          # Stella's float32 rate
+    assert nominal_rate(60.09982652067071) == 60.099827      # the NES core's
