@@ -16,11 +16,18 @@ def test_counts_per_type_per_run(tmp_path):
     ]
 
 
-def test_a_header_alone_is_an_empty_events_table(tmp_path):
-    """A model that found nothing writes the header alone; its columns still read as times."""
-    from shinobi_tools.events.tsv import read_events_tsv
+def test_a_table_without_events_reads_back(tmp_path):
+    """A model that finds nothing writes the header alone; reading it back is not an error."""
+    import pandas as pd
 
-    path = tmp_path / "run_events.tsv"
-    path.write_text("onset\tduration\ttrial_type\tdescription\n")
-    table = read_events_tsv(path)
-    assert table.empty and table["onset"].dtype.kind == "f" and table["duration"].dtype.kind == "f"
+    from shinobi_tools.events.tsv import read_events_tsv, write_events_tsv
+
+    path = write_events_tsv(pd.DataFrame(columns=["onset", "duration", "trial_type"]), tmp_path / "r_events.tsv")
+    assert read_events_tsv(path).empty
+    (tmp_path / "bad_events.tsv").write_text("onset\tduration\ttrial_type\nsoon\t1\tA\n")
+    import pytest
+
+    from shinobi_tools.errors import InputError
+
+    with pytest.raises(InputError, match="column onset holds non-numbers"):
+        read_events_tsv(tmp_path / "bad_events.tsv")

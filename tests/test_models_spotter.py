@@ -155,3 +155,14 @@ def test_a_damaged_checkpoint_is_one_clear_error(synthetic, tmp_path):
         Spotter.load(damaged)
     with pytest.raises(MissingCheckpointError, match="no spotter checkpoint"):
         Spotter.load(tmp_path / "elsewhere")
+
+
+def test_spotting_a_file_that_is_not_a_video_is_one_line(synthetic, tmp_path, capsys):
+    from shinobi_tools.cli import main
+
+    text = tmp_path / "text.mp4"
+    text.write_text("not a video\n" * 40)
+    assert main(["spot", str(text), "--checkpoint", str(synthetic["checkpoint"]), "--out-dir", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: {text}: not a readable video"), err
+    assert not (tmp_path / "o").exists()

@@ -20,7 +20,7 @@ from shinobi_tools.models.vlm.model import load_model, prepare_for_training
 from shinobi_tools.models.vlm.synthetic import write_synthetic_qa
 from shinobi_tools.models.vlm.train import latest_checkpoint, train
 
-KINDS = ["tiny-smolvlm", "tiny-qwen2_5_vl"]
+KINDS = ["tiny-smolvlm", "tiny-qwen2_5_vl", "tiny-qwen3_vl"]
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +57,12 @@ def test_training_steps_lower_the_loss_on_a_fixed_batch(kind, qa):
     assert losses[-1] < losses[0] - 0.1, losses
 
 
-@pytest.mark.parametrize("kind", ["smolvlm", "qwen2_5_vl"])
+@pytest.mark.parametrize("kind", ["smolvlm", "qwen2_5_vl", "qwen3_vl"])
 def test_real_checkpoints_freeze_the_vision_tower(kind, tmp_path):
     """A checkpoint folder (here a saved tiny model) loads by kind + path; its vision tower stays frozen."""
-    from shinobi_tools.models.vlm.tiny import tiny_qwen2_5_vl, tiny_smolvlm
+    from shinobi_tools.models.vlm.tiny import TINY
 
-    model, tokenizer = (tiny_smolvlm if kind == "smolvlm" else tiny_qwen2_5_vl)()
+    model, tokenizer = TINY[f"tiny-{kind}"]()
     model.save_pretrained(tmp_path / "base")
     tokenizer.save_pretrained(tmp_path / "base")
     config = ModelConfig(kind=kind, path=str(tmp_path / "base"))
@@ -123,7 +123,7 @@ def test_save_load_gives_identical_outputs_and_resume_continues(kind, qa, tmp_pa
         assert torch.isfinite(unmerged.model(**batch).logits).all()
 
 
-def test_cli_entry_point_runs_a_config(tmp_path, qa):
+def test_cli_entry_point_runs_a_config(tmp_path, qa, capsys):
     import yaml
 
     config_file = tmp_path / "run.yaml"
@@ -140,6 +140,20 @@ def test_cli_entry_point_runs_a_config(tmp_path, qa):
     assert main(["annotate", str(video), "--model", str(tmp_path / "out" / "final"), "--out-dir", str(tmp_path / "ann"),
                  "--max-new-tokens", "8"]) == 0
     assert (tmp_path / "ann" / f"{video.stem}_events.tsv").read_text().startswith("onset\tduration\ttrial_type")
+    # A video that is not one, and a damaged model folder: one line each, exit code 2, nothing written.
+    text = tmp_path / "text.mp4"
+    text.write_text("not a video\n" * 40)
+    capsys.readouterr()
+    assert main(["annotate", str(text), "--model", str(tmp_path / "out" / "final"), "--out-dir",
+                 str(tmp_path / "bad")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: {text}: not a readable video"), err
+    assert not (tmp_path / "bad").exists() or not list((tmp_path / "bad").iterdir())
+    (tmp_path / "out" / "final" / "config.json").write_text("{broken")
+    assert main(["annotate", str(video), "--model", str(tmp_path / "out" / "final"), "--out-dir",
+                 str(tmp_path / "bad")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not a loadable model folder" in err[0], err
 
 
 def test_vision_warm_up_trains_only_the_encoder_then_calibrates_the_head(qa, tmp_path):

@@ -24,7 +24,7 @@ def qa(tmp_path_factory) -> Path:
     return write_synthetic_qa(tmp_path_factory.mktemp("qa"), clips=4)
 
 
-@pytest.fixture(scope="module", params=["tiny-smolvlm", "tiny-qwen2_5_vl"])
+@pytest.fixture(scope="module", params=["tiny-smolvlm", "tiny-qwen2_5_vl", "tiny-qwen3_vl"])
 def vlm(request):
     from shinobi_tools.models.vlm.bases import load_base
     from shinobi_tools.models.vlm.config import ModelConfig

@@ -35,7 +35,7 @@ def planned_jobs(output: str) -> dict[str, int]:
 
 @pytest.fixture
 def tiny_dataset(tmp_path, make_airstriker_bk2):
-    root = tmp_path / "dataset"
+    root = tmp_path / "my dataset é"   # a space and a non-ASCII letter: paths are quoted everywhere
     for subject, seed in (("01", 1), ("02", 2), ("04", 4)):
         make_airstriker_bk2(f"sub-{subject}_ses-001_task-airstriker_run-01_level-1_rep-01.bk2", frames=240,
                             seed=seed, folder=root / f"sub-{subject}" / "ses-001" / "gamelogs")
@@ -48,6 +48,22 @@ def test_dry_run_lists_one_job_per_run_and_stage(tiny_dataset, tmp_path):
     jobs = planned_jobs(result.stdout)
     assert jobs["replay_session"] == 3 and jobs["events_session"] == 3 and jobs["events_counts"] == 1
     assert jobs["spotter_train"] == jobs["vlm_train"] == jobs["vlm_annotate"] == jobs["evaluate_metrics"] == 1
+
+
+def test_files_it_cannot_use_are_named_and_the_others_planned(tiny_dataset, tmp_path, make_airstriker_bk2):
+    """A bk2 in another session's folder, a name that does not parse, an annexed file without content in a plain
+    folder: one warning names them, and the good runs are planned as usual."""
+    folder = tiny_dataset / "sub-01" / "ses-001" / "gamelogs"
+    make_airstriker_bk2("sub-02_ses-009_task-airstriker_run-01_level-1_rep-01.bk2", frames=60, folder=folder)
+    (folder / "notes.bk2").write_bytes(b"")
+    (folder / "sub-01_ses-001_task-airstriker_run-02_level-1_rep-01.bk2").symlink_to(tmp_path / "absent-annex-key")
+    result = snakemake("-n", dataset=tiny_dataset, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    warning = next(line for line in result.stderr.splitlines() if line.startswith("warning:"))
+    assert warning.startswith("warning: 3 file(s) ignored: ")
+    assert "in the wrong folder: its name says sub-02/ses-009/gamelogs" in warning and "notes.bk2" in warning
+    assert "annexed without content" in warning
+    assert planned_jobs(result.stdout)["replay_session"] == 3
 
 
 def test_lint_is_clean(tiny_dataset, tmp_path):

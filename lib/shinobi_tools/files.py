@@ -58,6 +58,24 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
             partial.unlink(missing_ok=True)
 
 
+@contextlib.contextmanager
+def atomic_folder(path: str | Path) -> Iterator[Path]:
+    """Yield a partial folder to fill; on success it replaces the folder ``path`` (and what it held), on any error
+    it is removed and ``path`` is left as it was."""
+    path = Path(path)
+    ensure_folder(path.parent)
+    partial = partial_path(path)
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir()
+    try:
+        yield partial
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(partial, path)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+
+
 def write_text(path: str | Path, text: str) -> Path:
     with atomic_output(path) as partial:
         partial.write_text(text)
@@ -68,19 +86,19 @@ def write_json(path: str | Path, data, indent: int | None = 1) -> Path:
     return write_text(path, json.dumps(data, indent=indent) + "\n")
 
 
-def read_tsv(path: str | Path, required: tuple[str, ...] = (), what: str = "table", **options) -> pd.DataFrame:
+def read_tsv(path: str | Path, required: tuple[str, ...] = (), what: str = "a table", **options) -> pd.DataFrame:
     """A tab-separated table with the ``required`` columns; anything else is one :class:`InputError` line that
-    says which ``what`` was expected (``options`` go to :func:`pandas.read_csv`)."""
+    says what was expected (``what``, with its article; ``options`` go to :func:`pandas.read_csv`)."""
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"{path}: file not found; give a {what}")
+        raise InputError(f"{path}: file not found; give {what}")
     try:
         table = pd.read_csv(path, sep="\t", **options)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as error:
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise InputError(f"{path}: not a readable {what} ({first})") from None
+        raise InputError(f"{path}: not {what} ({first})") from None
     missing = [c for c in required if c not in table.columns]
     if missing:
-        raise InputError(f"{path}: not a {what}: column(s) {', '.join(missing)} missing (tab-separated, with "
+        raise InputError(f"{path}: not {what}: column(s) {', '.join(missing)} missing (tab-separated, with "
                          f"{', '.join(required)})")
     return table

@@ -33,13 +33,13 @@ def _spotter_train(args: argparse.Namespace) -> int:
 
 def _spot(args: argparse.Namespace) -> int:
     from shinobi_tools.events.tsv import write_events_tsv
+    from shinobi_tools.media.frames import probe_video
     from shinobi_tools.models.spotter.spot import Spotter
     from shinobi_tools.naming import run_of
 
+    for video in args.videos:  # every video readable before the model loads
+        probe_video(video)
     spotter = Spotter.load(args.checkpoint)
-    missing = [str(v) for v in args.videos if not v.is_file()]
-    if missing:
-        raise InputError(f"{', '.join(missing)}: video not found")
     for video in args.videos:
         write_events_tsv(spotter.spot(video), args.out_dir / f"{run_of(video)}_events.tsv")
     print(f"{len(args.videos)} videos → {args.out_dir}")

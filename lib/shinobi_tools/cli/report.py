@@ -18,11 +18,11 @@ def _plot(args: argparse.Namespace) -> int:
     if args.kind == "f1":
         plots.f1_bars(read_metrics(args.inputs[0]), args.out, args.tolerance)
     elif args.kind == "stats":
-        plots.split_statistics(read_tsv(args.inputs[0], ("split",), "split statistics table (statistics.tsv)"),
+        plots.split_statistics(read_tsv(args.inputs[0], ("split",), "a split statistics table (statistics.tsv)"),
                                args.out)
     elif args.kind == "curves":
         named = named_paths(args.inputs, "metrics.tsv")
-        curves = {name: read_tsv(path, ("step",), "training metrics table (metrics.tsv)") for name, path in named.items()}
+        curves = {name: read_tsv(path, ("step",), "a training metrics table (metrics.tsv)") for name, path in named.items()}
         plots.training_curves(curves, args.out)
     else:  # timeline: truth=TSV then model=TSV pairs
         named = named_paths(args.inputs, "EVENTS.tsv")

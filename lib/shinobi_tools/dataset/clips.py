@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from shinobi_tools.errors import InputError
-from shinobi_tools.files import ensure_folder, partial_path
-from shinobi_tools.media.frames import resample_indices
+from shinobi_tools.files import atomic_folder, partial_path
+from shinobi_tools.media.frames import decode, open_video, resample_indices
 from shinobi_tools.media.video import fps_fraction
 
 
@@ -59,22 +59,33 @@ def plan_clips(run: str, n_frames: int, fps: float, options: ClipOptions,
 
 def cut_clips(video: str | Path, plan: pd.DataFrame, out_dir: str | Path, options: ClipOptions,
               source_fps: float | None = None) -> list[Path]:
-    """Write one mp4 per planned clip into ``out_dir`` (``<clip>.mp4``) in a single decoding pass."""
-    out_dir = ensure_folder(out_dir)
+    """Write one mp4 per planned clip into the folder ``out_dir`` (``<clip>.mp4``) in a single decoding pass; the
+    folder holds all of them or, after an error (a truncated or unreadable video), is left as it was."""
+    out_dir = Path(out_dir)
+    with atomic_folder(out_dir) as partial:
+        written = _cut(video, plan, partial, options, source_fps)
+        missing = sorted(set(plan["clip"]) - {p.stem for p in written})
+        if missing:
+            raise InputError(f"{video}: the video ends before clips {', '.join(missing[:3])}...; re-run its replay")
+    return sorted(out_dir / p.name for p in written)
+
+
+def _cut(video: str | Path, plan: pd.DataFrame, out_dir: Path, options: ClipOptions,
+         source_fps: float | None) -> list[Path]:
     needed: dict[int, list[str]] = defaultdict(list)
     last_frame = {}
-    with av.open(str(video)) as container:
-        stream = container.streams.video[0]
-        source_fps = source_fps or float(stream.average_rate)
-        for row in plan.itertuples():
-            frames = resample_indices(row.frame_start, row.frame_stop, source_fps, options.out_fps)
-            for index in frames:
-                needed[index].append(row.clip)
-            last_frame[row.clip] = frames[-1]
-        writers: dict[str, _ClipWriter] = {}
-        paths = []
-        try:
-            for index, frame in enumerate(container.decode(stream)):
+    writers: dict[str, _ClipWriter] = {}
+    paths = []
+    try:
+        with open_video(video) as container:
+            stream = container.streams.video[0]
+            source_fps = source_fps or float(stream.average_rate)
+            for row in plan.itertuples():
+                frames = resample_indices(row.frame_start, row.frame_stop, source_fps, options.out_fps)
+                for index in frames:
+                    needed[index].append(row.clip)
+                last_frame[row.clip] = frames[-1]
+            for index, frame in enumerate(decode(container, video)):
                 if index not in needed:
                     continue
                 small = frame.reformat(width=options.width, height=options.height, format="rgb24").to_ndarray()
@@ -84,15 +95,10 @@ def cut_clips(video: str | Path, plan: pd.DataFrame, out_dir: str | Path, option
                     writers[clip].write(small)
                     if index == last_frame[clip]:
                         paths.append(writers.pop(clip).close())
-        finally:
-            for writer in writers.values():
-                writer.abort()
-    if len(paths) != len(plan):
-        missing = sorted(set(plan["clip"]) - {p.stem for p in paths})
-        for path in paths:
-            path.unlink(missing_ok=True)
-        raise InputError(f"{video}: the video ends before clips {missing[:3]}...; re-run its replay")
-    return sorted(paths)
+    finally:
+        for writer in writers.values():
+            writer.abort()
+    return paths
 
 
 class _ClipWriter:

@@ -43,9 +43,10 @@ def assign_splits(
         return _explicit_splits(stems, explicit or {})
     if by not in _GROUP_OF:
         raise InputError(f"unknown split grouping {by!r}; use run, subject, session or explicit")
-    if len(fractions) != 3 or min(fractions) < 0 or sum(fractions) <= 0:
-        raise InputError(f"split fractions {fractions} must be three non-negative numbers (train, val, test)")
-    shares = np.cumsum(np.asarray(fractions, dtype=float) / sum(fractions))
+    if len(fractions) != 3 or min(fractions) < 0 or abs(sum(fractions) - 1) > 1e-6:
+        raise InputError(f"split fractions {list(fractions)} must be three non-negative shares (train, val, test) "
+                         "that sum to 1")
+    shares = np.cumsum(np.asarray(fractions, dtype=float))
     position = {group: _unit_hash(f"{seed}:{group}") for group in {_GROUP_OF[by](run) for run in runs}}
     split_of_group = {g: SPLITS[int(np.searchsorted(shares, u, side="right"))] for g, u in position.items()}
     _fill_empty_splits(split_of_group, position, shares, fractions)
@@ -108,7 +109,7 @@ def _explicit_splits(stems: list[str], explicit: dict[str, list[str]]) -> pd.Dat
 
 def read_splits_table(path: str | Path) -> pd.DataFrame:
     """A splits table (``run``, ``split``) whose splits are train, val or test."""
-    table = read_tsv(path, ("run", "split"), "splits table (run, split)")
+    table = read_tsv(path, ("run", "split"), "a splits table (run, split)")
     wrong = sorted(set(table["split"].astype(str)) - set(SPLITS))
     if wrong:
         raise InputError(f"{path}: unknown split(s) {', '.join(wrong)}; use train, val, test")

@@ -77,7 +77,7 @@ def write_metrics(table: pd.DataFrame, path: str | Path) -> Path:
 
 def read_metrics(path: str | Path) -> pd.DataFrame:
     """A results table written by :func:`write_metrics`."""
-    return read_tsv(path, ("model", "event_type", "tolerance", "f1"), "results table (metrics.tsv)")
+    return read_tsv(path, ("model", "event_type", "tolerance", "f1"), "a results table (metrics.tsv)")
 
 
 def headline(table: pd.DataFrame, tolerance: float = 0.5) -> pd.DataFrame:

@@ -18,19 +18,17 @@ TIME_DECIMALS = 3
 
 def read_events_tsv(path: str | Path) -> pd.DataFrame:
     """An events TSV (``n/a`` → missing); a file that is not one is an :class:`InputError`."""
-    table = read_tsv(path, ("onset", "trial_type"), "events TSV (<run>_events.tsv)", na_values="n/a",
+    table = read_tsv(path, ("onset", "trial_type"), "an events TSV (<run>_events.tsv)", na_values="n/a",
                      keep_default_na=False)
     for column in ("onset", "duration"):
-        if column in table.columns and table.empty:   # a header alone (a model that found nothing) reads as text
-            table[column] = table[column].astype(float)
-        if column in table.columns and not pd.api.types.is_numeric_dtype(table[column]):
+        if column in table.columns and len(table) and not pd.api.types.is_numeric_dtype(table[column]):
             raise InputError(f"{path}: column {column} holds non-numbers; give an events TSV with times in seconds")
     return table
 
 
 def read_counts(path: str | Path) -> pd.DataFrame:
     """The event counts table of :func:`event_counts` (``run`` + one column per type)."""
-    return read_tsv(path, ("run",), "event counts table (event_counts.tsv)")
+    return read_tsv(path, ("run",), "an event counts table (event_counts.tsv)")
 
 
 def write_events_tsv(events: pd.DataFrame, path: str | Path) -> Path:

@@ -9,6 +9,7 @@ timestamps. Time ranges follow the events convention: frame ``i`` is shown durin
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ import av
 import numpy as np
 
 from shinobi_tools.errors import InputError
+from shinobi_tools.files import atomic_folder, ensure_folder
 
 #: Seconds shown before and after an event by default.
 EVENT_MARGIN = 1.0
@@ -49,7 +51,7 @@ class VideoInfo:
 
 def probe_video(video: str | Path) -> VideoInfo:
     """Size and frame rate stored in the video stream (the rate is exact for our mp4s: 59922743/1000000)."""
-    with _open(video) as container:
+    with open_video(video) as container:
         stream = container.streams.video[0]
         rate, width, height = stream.average_rate, stream.codec_context.width, stream.codec_context.height
     if not rate:
@@ -95,10 +97,10 @@ def iter_frames(video: str | Path, frames: FrameRange, indices: list[int] | None
     wanted = set(range(frames.start, frames.stop)) if indices is None else set(indices)
     last_wanted = max(wanted)
     index = -1
-    with _open(video) as container:
+    with open_video(video) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        for index, frame in enumerate(container.decode(stream)):
+        for index, frame in enumerate(decode(container, video)):
             if index in wanted:
                 if width or height:
                     frame = frame.reformat(width=width, height=height)
@@ -114,23 +116,37 @@ def iter_frames(video: str | Path, frames: FrameRange, indices: list[int] | None
 
 def write_frames(video: str | Path, out_dir: str | Path, frames: FrameRange, every: int = 1,
                  clip_to_end: bool = False) -> list[Path]:
-    """Write every ``every``-th frame of ``frames`` as ``out_dir/<stem>_frame-<index:06d>.png``."""
+    """Write every ``every``-th frame of ``frames`` as ``out_dir/<stem>_frame-<index:06d>.png``; all of them or,
+    after an error (a range past the end of the video), none."""
     from PIL import Image
 
     if every < 1:
         raise InputError(f"--every {every}: give a positive step")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = ensure_folder(out_dir)
     stem = Path(video).stem
-    paths = []
-    for index, pixels in iter_frames(video, frames, list(range(frames.start, frames.stop, every)), clip_to_end):
-        path = out_dir / f"{stem}_frame-{index:06d}.png"
-        Image.fromarray(pixels).save(path, compress_level=1)
-        paths.append(path)
-    return paths
+    names = []
+    with atomic_folder(out_dir / f".{stem}-frames") as partial:
+        for index, pixels in iter_frames(video, frames, list(range(frames.start, frames.stop, every)), clip_to_end):
+            names.append(f"{stem}_frame-{index:06d}.png")
+            Image.fromarray(pixels).save(partial / names[-1], compress_level=1)
+        for name in names:
+            os.replace(partial / name, out_dir / name)
+    return [out_dir / name for name in names]
 
 
-def _open(video: str | Path):
+def decode(container, video: str | Path) -> Iterator:
+    """The frames of ``container``'s video stream; a stream that breaks off is one :class:`InputError` line."""
+    count = 0
+    try:
+        for frame in container.decode(container.streams.video[0]):
+            yield frame
+            count += 1
+    except av.FFmpegError as error:
+        raise InputError(f"{video}: the video breaks off after {count} frames ({error}); re-run its replay") from None
+
+
+def open_video(video: str | Path):
+    """The PyAV container of a video file with a video stream; anything else is one :class:`InputError` line."""
     path = Path(video)
     if not path.is_file():
         raise InputError(f"{path}: no such video; give a run's mp4 from the replay stage")

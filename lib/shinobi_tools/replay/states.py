@@ -60,6 +60,10 @@ def read_states(path: str | Path) -> pd.DataFrame:
     for column in ("frame", "time"):
         if column not in table.columns:
             raise InputError(f"{path}: not a states table, column `{column}` is missing")
+    if not np.array_equal(table["frame"].to_numpy(), np.arange(len(table))):
+        raise InputError(f"{path}: the `frame` column is not 0, 1, 2, ... in order; re-run the replay that wrote it")
+    if len(table) and not np.all(np.diff(table["time"].to_numpy()) > 0):
+        raise InputError(f"{path}: the `time` column does not increase; re-run the replay that wrote it")
     return table
 
 

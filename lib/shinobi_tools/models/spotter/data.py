@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import av
 import numpy as np
 import pandas as pd
 import torch
@@ -14,6 +13,7 @@ import torch
 from shinobi_tools.errors import InputError
 from shinobi_tools.events.tsv import read_events_tsv
 from shinobi_tools.files import atomic_output
+from shinobi_tools.media.frames import decode, open_video
 from shinobi_tools.models.spotter.config import SpotterConfig
 
 #: Frame rate assumed for a video whose stream does not say (the Genesis').
@@ -34,10 +34,10 @@ def decode_frames(video: str | Path, width: int, height: int, stride: int) -> Ru
     """Decode every ``stride``-th frame of a video, downscaled (area averaging) to ``width × height`` RGB."""
     kept = []
     n = 0
-    with av.open(str(video)) as container:
+    with open_video(video) as container:
         stream = container.streams.video[0]
         fps = float(stream.average_rate) if stream.average_rate else GENESIS_FPS
-        for n, frame in enumerate(container.decode(stream), start=1):
+        for n, frame in enumerate(decode(container, video), start=1):
             if (n - 1) % stride == 0:
                 kept.append(frame.reformat(width=width, height=height, format="rgb24",
                                            interpolation="AREA").to_ndarray())

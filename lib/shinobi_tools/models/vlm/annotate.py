@@ -24,6 +24,7 @@ from shinobi_tools.dataset.answers import AnswerEvent, parse_events
 from shinobi_tools.errors import ConfigError, InputError
 from shinobi_tools.events.exports import write_srt, write_vtt
 from shinobi_tools.events.tsv import write_events_tsv
+from shinobi_tools.media.frames import probe_video
 from shinobi_tools.models.vlm.batch import collate
 from shinobi_tools.models.vlm.data import frame_values
 from shinobi_tools.models.vlm.decoding import DECODINGS, FrameSeries, Peak, check_events, first_line, head_peaks
@@ -140,7 +141,7 @@ def generate_answers(vlm: VLM, windows: list[Window], prompt: str, marker: str, 
         e.input_ids, e.labels = e.input_ids + ids, e.labels + [-100] * len(ids)
         e.token_types = e.token_types + [0] * len(ids)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    batch = collate(encoded, family, pad_id, "left", family.model_type == "qwen2_5_vl")
+    batch = collate(encoded, family, pad_id, "left", family.uses_token_types)
     batch.pop("labels")
     device = next(vlm.model.parameters()).device
     batch = {k: v.to(device) for k, v in batch.items()}
@@ -291,9 +292,8 @@ def annotate_videos(videos: list[Path], model: Path, out_dir: Path, formats: tup
     """Annotate each video with the model in ``model``: ``out_dir/<run>_events.tsv`` (+ ``.srt``/``.vtt`` for
     ``formats``); ``text_out_dir``: also the language model's own events, unchecked (``text`` decoding).
     Prints one summary line per video (windows, malformed lines, real-time factor) to stderr."""
-    missing = [str(v) for v in videos if not Path(v).is_file()]
-    if missing:
-        raise InputError(f"{', '.join(missing)}: video not found")
+    for video in videos:  # every video readable before the model loads
+        probe_video(video)
     unknown = sorted(set(formats) - {"srt", "vtt"})
     if unknown:
         raise InputError(f"--formats {','.join(formats)}: unknown format(s) {', '.join(unknown)}; use srt,vtt or ''")

@@ -10,13 +10,13 @@ from shinobi_tools.models.vlm.config import ModelConfig
 from shinobi_tools.models.vlm.embedded import build_embedded_base
 from shinobi_tools.models.vlm.families import family_for
 from shinobi_tools.models.vlm.model import VLM, load_model
-from shinobi_tools.models.vlm.tiny import tiny_qwen2_5_vl, tiny_smolvlm
+from shinobi_tools.models.vlm.tiny import TINY
 
 
 def load_base(config: ModelConfig, seed: int = 0) -> VLM:
     """The base model a run fine-tunes, from ``model.kind`` / ``model.path`` (see config.py)."""
-    if config.kind in ("tiny-smolvlm", "tiny-qwen2_5_vl"):
-        model, tokenizer = (tiny_smolvlm if config.kind == "tiny-smolvlm" else tiny_qwen2_5_vl)(seed)
+    if config.kind in TINY:
+        model, tokenizer = TINY[config.kind](seed)
         return VLM(model, tokenizer, family_for(model.config.model_type)(model.config, tokenizer))
     if not config.path:
         raise MissingCheckpointError(f"model.path is not set (model.kind = {config.kind} needs a local checkpoint folder)")
@@ -33,7 +33,7 @@ def load_base(config: ModelConfig, seed: int = 0) -> VLM:
             f"model.path = {path}: no checkpoint there (model.kind = {config.kind}); download it on a machine "
             "with internet (e.g. `huggingface-cli download HuggingFaceTB/SmolVLM2-256M-Video-Instruct --local-dir DIR`)")
     vlm = load_model(path)
-    expected = {"embedded": "smolvlm", "smolvlm": "smolvlm", "qwen2_5_vl": "qwen2_5_vl"}[config.kind]
+    expected = "smolvlm" if config.kind == "embedded" else config.kind
     if vlm.family.model_type != expected:
         raise ConfigError(f"model.path = {path} holds a {vlm.family.model_type} model, but model.kind is {config.kind}")
     return vlm

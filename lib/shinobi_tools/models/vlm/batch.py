@@ -109,7 +109,7 @@ def collate(encoded: list[Encoded], family: Family, pad_id: int, padding_side: s
 
 def collate_examples(examples: list[Example], family: Family, pad_id: int) -> tuple[dict, torch.Tensor, list[int]]:
     """Model inputs, the auxiliary targets (steps × types) and the steps of each example."""
-    batch = collate([e.encoded for e in examples], family, pad_id, "right", family.model_type == "qwen2_5_vl")
+    batch = collate([e.encoded for e in examples], family, pad_id, "right", family.uses_token_types)
     return batch, torch.cat([e.aux_targets for e in examples]), [len(e.aux_targets) for e in examples]
 
 

@@ -19,8 +19,8 @@ from shinobi_tools.files import write_text
 from shinobi_tools.settings import from_mapping, read_yaml_mapping, set_dotted
 
 #: Model sources: a SmolVLM assembled offline from SmolLM2-135M (``embedded``), real local checkpoints of
-#: the two supported families, and tiny random models built from configs (tests, smoke runs).
-MODEL_KINDS = ("embedded", "smolvlm", "qwen2_5_vl", "tiny-smolvlm", "tiny-qwen2_5_vl")
+#: the supported families, and tiny random models of each built from configs (tests, smoke runs).
+MODEL_KINDS = ("embedded", "smolvlm", "qwen2_5_vl", "qwen3_vl", "tiny-smolvlm", "tiny-qwen2_5_vl", "tiny-qwen3_vl")
 #: The prompt of annotation: the QA dataset's dense-annotation question.
 DEFAULT_PROMPT = DENSE_QUESTION
 
@@ -52,7 +52,7 @@ class ModelConfig:
     @property
     def random_init(self) -> bool:
         """Whether the vision encoder and connector start from random weights (and so train fully)."""
-        return self.kind in ("embedded", "tiny-smolvlm", "tiny-qwen2_5_vl")
+        return self.kind == "embedded" or self.kind.startswith("tiny-")
 
 
 @dataclass

@@ -33,6 +33,8 @@ class Family:
 
     name = ""
     model_type = ""
+    #: Whether the model takes ``mm_token_type_ids`` (Qwen's per-token modality).
+    uses_token_types = False
 
     def __init__(self, config, tokenizer, image_mean=None, image_std=None) -> None:
         self.config = config

@@ -14,6 +14,8 @@ from pathlib import Path
 import av
 import numpy as np
 
+from shinobi_tools.media.frames import decode, open_video
+
 _EPS = 1e-6
 
 
@@ -32,11 +34,11 @@ def iter_frames(path: str | Path, fps: float, width: int, height: int, start: fl
     k = 0
     target = start
     previous = None  # (time, av frame)
-    with av.open(str(path)) as container:
+    with open_video(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         frame_duration = 1.0 / float(stream.average_rate) if stream.average_rate else step
-        for frame in container.decode(stream):
+        for frame in decode(container, path):
             time = float(frame.pts * frame.time_base) if frame.pts is not None else 0.0
             while previous is not None and time > target + _EPS:
                 if end is not None and target >= end - _EPS:

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from shinobi_tools.errors import MissingCheckpointError
+from shinobi_tools.errors import ConfigError, MissingCheckpointError
 from shinobi_tools.models.vlm.config import ModelConfig
 from shinobi_tools.models.vlm.families import family_for
 from shinobi_tools.models.vlm.family import Family
@@ -47,21 +47,30 @@ def _image_stats(path: Path) -> tuple[list | None, list | None]:
 def load_model(path: str | Path, device: str | torch.device | None = None, dtype: torch.dtype | None = None) -> VLM:
     """Load a checkpoint folder: a base (real or embedded) or a fine-tuned ``<out>/final``."""
     from transformers import AutoConfig, AutoTokenizer
+    from transformers.utils import logging
 
+    logging.disable_progress_bar()  # one line per user error; no weight-loading bars in the logs
     path = Path(path)
     if not (path / "config.json").exists():
         raise MissingCheckpointError(f"{path}: not a model folder (no config.json)")
-    config = AutoConfig.from_pretrained(path)
-    family_cls = family_for(config.model_type)
-    model = family_cls.model_class().from_pretrained(path, dtype=dtype or torch.float32)
-    if (path / ADAPTER_DIR).is_dir():
-        from peft import PeftModel
+    try:
+        config = AutoConfig.from_pretrained(path)
+        family_cls = family_for(config.model_type)
+        model = family_cls.model_class().from_pretrained(path, dtype=dtype or torch.float32)
+        if (path / ADAPTER_DIR).is_dir():
+            from peft import PeftModel
 
-        model = PeftModel.from_pretrained(model, path / ADAPTER_DIR)
-    tokenizer = AutoTokenizer.from_pretrained(path)
-    meta = json.loads((path / META_FILE).read_text()) if (path / META_FILE).exists() else {}
-    family = family_cls(config, tokenizer, *_image_stats(path))
-    loaded = load_head(path)
+            model = PeftModel.from_pretrained(model, path / ADAPTER_DIR)
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        meta = json.loads((path / META_FILE).read_text()) if (path / META_FILE).exists() else {}
+        family = family_cls(config, tokenizer, *_image_stats(path))
+        loaded = load_head(path)
+    except ConfigError:
+        raise
+    except Exception as error:  # transformers, safetensors and json raise many types for a damaged folder
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise MissingCheckpointError(f"{path}: not a loadable model folder ({type(error).__name__}: {first[:200]}); "
+                                     "train or download it again") from None
     aux_head, settings = (loaded[0], loaded[2]) if loaded else (None, None)
     model.eval()
     if device is not None:

@@ -17,6 +17,7 @@ VIDEO_TYPE = 2
 class Qwen2_5_VLFamily(Family):
     name = "qwen2_5_vl"
     model_type = "qwen2_5_vl"
+    uses_token_types = True
     default_mean = (0.48145466, 0.4578275, 0.40821073)
     default_std = (0.26862954, 0.26130258, 0.27577711)
 

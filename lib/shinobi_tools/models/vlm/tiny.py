@@ -1,4 +1,4 @@
-"""Tiny random models of both families (tests, smoke runs): built from configs, no download.
+"""Tiny random models of each family (tests, smoke runs): built from configs, no download.
 
 The tokenizer is byte-level (256 byte tokens, no merges) with the family's special tokens and a ChatML
 chat template, so any text round-trips and no file is needed.
@@ -80,3 +80,32 @@ def tiny_qwen2_5_vl(seed: int = 0):
     model.generation_config.eos_token_id = tokenizer.eos_token_id
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     return model, tokenizer
+
+
+def tiny_qwen3_vl(seed: int = 0):
+    """(model, tokenizer): a 2-layer 64-wide Qwen3-VL with a 1-block vision tower (patch 16, merge 2, DeepStack)."""
+    from transformers import Qwen3VLConfig, Qwen3VLForConditionalGeneration
+
+    tokenizer = byte_tokenizer(QWEN_TOKENS)
+    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in QWEN_TOKENS}
+    text = _text_config(len(tokenizer), tokenizer)
+    text.update(head_dim=16, rope_parameters={"rope_type": "default", "rope_theta": 10000.0,
+                                              "mrope_section": [2, 3, 3], "mrope_interleaved": True})
+    config = Qwen3VLConfig(
+        text_config=text,
+        vision_config=dict(depth=1, hidden_size=32, intermediate_size=64, num_heads=2, out_hidden_size=64,
+                           patch_size=16, spatial_merge_size=2, temporal_patch_size=2, num_position_embeddings=64,
+                           deepstack_visual_indexes=[0]),
+        image_token_id=ids["<|image_pad|>"], video_token_id=ids["<|video_pad|>"],
+        vision_start_token_id=ids["<|vision_start|>"], vision_end_token_id=ids["<|vision_end|>"],
+        tie_word_embeddings=False,
+    )
+    torch.manual_seed(seed)
+    model = Qwen3VLForConditionalGeneration(config)
+    model.generation_config.eos_token_id = tokenizer.eos_token_id
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    return model, tokenizer
+
+
+#: The tiny models by ``model.kind``.
+TINY = {"tiny-smolvlm": tiny_smolvlm, "tiny-qwen2_5_vl": tiny_qwen2_5_vl, "tiny-qwen3_vl": tiny_qwen3_vl}
