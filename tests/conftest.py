@@ -9,12 +9,15 @@ import av
 import numpy as np
 import pytest
 
-from shinobi_tools.replay.bk2 import GENESIS_BUTTONS, write_bk2
+from shinobi_tools.games.platforms import named_buttons
+from shinobi_tools.replay.bk2 import write_bk2
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 EXTERNAL_BK2 = SHARED_DATA / "bk2_external" / "Airstriker-Genesis-best.bk2"
 DEFAULT_DATASET = REPO_ROOT / "data" / "airstriker"
+#: The Genesis pad in the emulator's order, from stable-retro's core data (B A MODE START UP DOWN LEFT RIGHT C Y X Z).
+GENESIS_BUTTONS = named_buttons("Genesis")
 
 
 @pytest.fixture(scope="session")
@@ -117,3 +120,25 @@ def read_frame(path: str | Path, index: int) -> np.ndarray:
 def parse_intervals(text: str) -> list[tuple[float, float]]:
     """The intervals of a grounding answer (``0.50s-0.90s, 2.10s-2.40s``)."""
     return [(float(a), float(b)) for a, b in re.findall(r"(\d+(?:\.\d+)?)s-(\d+(?:\.\d+)?)s", text)]
+
+
+#: Atari 2600 games the real-ROM tests record: plain variables (Breakout), a masked one (Asteroids' lives, mask
+#: 240), a signed one and a 3-byte BCD score (Qbert: lives |i1, score >d3), two players (Pong).
+ATARI_GAMES = ("Breakout-Atari2600-v0", "Asteroids-Atari2600-v0", "Qbert-Atari2600-v0", "Pong-Atari2600-v0")
+
+
+@pytest.fixture(scope="session")
+def atari_roms() -> tuple[str, ...]:
+    """The Atari ROMs of :data:`ATARI_GAMES`, imported from ale-py when they are not yet; skipped without ale-py."""
+    from shinobi_tools.errors import InputError
+    from shinobi_tools.replay.roms import ale_py_rom_dir, import_roms, rom_imported
+
+    if not all(map(rom_imported, ATARI_GAMES)):
+        try:
+            import_roms([ale_py_rom_dir()])
+        except InputError as error:
+            pytest.skip(f"real Atari 2600 ROMs are needed: {error} (`make setup` installs and imports them)")
+    missing = [game for game in ATARI_GAMES if not rom_imported(game)]
+    if missing:
+        pytest.skip(f"ale-py's ROMs did not import {', '.join(missing)}")
+    return ATARI_GAMES

@@ -132,6 +132,7 @@ def snakemake_dry_run(tmp_path: Path, overlay: str) -> subprocess.CompletedProce
     ("clips:\n  lenght: 3\n", "config: clips: Additional properties are not allowed ('lenght' was unexpected)"),
     ("clips:\n  stride: 8\n", "config: clips.stride 8 is longer than clips.length"),
     ("replay:\n  crf: 99\n", "config: replay.crf: 99 is greater than the maximum of 51"),
+    ("game: Tetris-Nowhere\n", "unknown game 'Tetris-Nowhere'; known games: "),
     ("split:\n  by: explicit\n", "config: split.explicit (a YAML of run lists) goes with split.by: explicit"),
     ("vlm:\n  config: {bad}\n", "bad.yaml: unknown config key(s) train.stpes"),
     ("dataset: /nowhere\n", "/nowhere: dataset folder not found"),

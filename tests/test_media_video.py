@@ -25,8 +25,17 @@ def test_no_frame_and_errors_leave_no_file(tmp_path):
         with Mp4Writer(tmp_path / "broken.mp4", fps=30) as writer:
             writer.write(np.zeros((64, 96, 3), np.uint8))
             raise RuntimeError("the replay failed")
-    with pytest.raises(ValueError, match="differs from the first frame"):
-        with Mp4Writer(tmp_path / "sizes.mp4", fps=30) as writer:
-            writer.write(np.zeros((64, 96, 3), np.uint8))
-            writer.write(np.zeros((32, 96, 3), np.uint8))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_odd_and_changing_frame_sizes_keep_one_frame_per_frame(tmp_path):
+    """Some cores change the screen size within a game; H.264 needs even sizes: frames are padded or cropped."""
+    path = tmp_path / "sizes.mp4"
+    with Mp4Writer(path, fps=30) as writer:
+        writer.write(np.full((63, 95, 3), 255, np.uint8))
+        writer.write(np.full((32, 96, 3), 255, np.uint8))
+        writer.write(np.full((70, 100, 3), 255, np.uint8))
+    assert count_frames(path) == 3
+    first, second = read_frame(path, 0), read_frame(path, 1)
+    assert first.shape == (64, 96, 3)
+    assert second[:30].mean() > 200 and second[40:].mean() < 50

@@ -2,9 +2,13 @@ import zipfile
 
 import numpy as np
 import pytest
+import stable_retro
 
 from shinobi_tools.errors import InputError
-from shinobi_tools.replay.bk2 import GENESIS_BUTTONS, press_events, read_bk2, write_bk2
+from shinobi_tools.games import platforms
+from shinobi_tools.replay.bk2 import press_events, read_bk2, write_bk2
+
+from conftest import GENESIS_BUTTONS
 
 COLUMNS = "P1 Z|P1 X|P1 Y|P1 C|P1 Right|P1 Left|P1 Down|P1 Up|P1 Start|P1 Mode|P1 A|P1 B|"
 HEADER = "MovieVersion Retro\nPlatform GEN\nGameName Airstriker-Genesis\n"
@@ -51,7 +55,11 @@ def test_letter_in_wrong_column_is_rejected(tmp_path):
         ({"Header.txt": HEADER, "Input Log.txt": log("|..|.......|")}, "has 7 button columns, expected 12"),
         ({"Header.txt": HEADER, "Input Log.txt": log("|..|..Q.........|")}, "unknown letter 'Q'"),
         ({"Header.txt": HEADER, "Input Log.txt": "P1 B|\n|..|.|"}, "must start with `\\[Input\\]`"),
-        ({"Header.txt": HEADER, "Input Log.txt": "[Input]\nP2 B|P1 B|\n|..|..|"}, "unknown input column `P2 B`"),
+        ({"Header.txt": HEADER, "Input Log.txt": "[Input]\nP1 Button|\n|..|.|"},
+         "unknown input column `P1 Button` for the Genesis"),
+        ({"Header.txt": HEADER, "Input Log.txt": "[Input]\nP1 B|P2 B|\n|..|.|"}, "input row 1 is malformed"),
+        ({"Header.txt": "Platform GB\nGameName X\n", "Input Log.txt": log("|..|............|")},
+         "platform 'GB' is not one stable-retro replays"),
         ({"Header.txt": HEADER, "Input Log.txt": log("garbage")}, "input row 1 is malformed"),
     ],
 )
@@ -105,3 +113,72 @@ def test_external_file_recorded_elsewhere(external_bk2):
     assert bk2.n_frames == 1782
     assert bk2.presses()["B"] > 0
     assert bk2.presses()["START"] == 0
+
+
+def random_inputs(system: str, rows: int, players: int, seed: int = 0) -> np.ndarray:
+    """rows × players × emulator buttons, reset row blank, only buttons a bk2 can log."""
+    rng = np.random.default_rng(seed)
+    inputs = rng.random((rows, players, len(platforms.buttons(system)))) < 0.3
+    for index, name in enumerate(platforms.buttons(system)):
+        inputs[:, :, index] &= name in platforms.KEY_LETTERS
+    inputs[0] = False
+    return inputs
+
+
+@pytest.mark.parametrize("system", platforms.systems())
+@pytest.mark.parametrize("players", [1, 2])
+def test_every_platform_round_trips_and_stable_retro_reads_our_files(system, players, tmp_path):
+    inputs = random_inputs(system, 40, players)
+    named = [i for i, b in enumerate(platforms.buttons(system)) if b is not None]
+    frames = inputs[1:][:, :, named].reshape(39, -1)
+    path = write_bk2(tmp_path / "x.bk2", "Some-Game-v0", frames, b"state", system=system, players=players)
+    bk2 = read_bk2(path)
+    assert (bk2.system, bk2.players, bk2.game, bk2.n_frames) == (system, players, "Some-Game-v0", 39)
+    np.testing.assert_array_equal(bk2.inputs, inputs)
+    np.testing.assert_array_equal(bk2.frame_inputs(), frames)
+    assert bk2.buttons[: len(named)] == platforms.named_buttons(system)
+    movie = stable_retro.Movie(str(path))
+    assert movie.players == players
+    for row in range(len(inputs)):
+        assert movie.step()
+        keys = [[movie.get_key(i, p) for i in range(len(platforms.buttons(system)))] for p in range(players)]
+        np.testing.assert_array_equal(np.array(keys), inputs[row])
+    assert not movie.step()
+
+
+def test_atari_recording_layout(tmp_path):
+    """The issue's report: `P1 Select` and `P1 Button` columns of a real Atari 2600 recording."""
+    path = make_zip(tmp_path / "pong.bk2", {
+        "Header.txt": "MovieVersion Retro\nPlatform A26\nGameName Pong-Atari2600\n",
+        "Input Log.txt": "[Input]\nP1 Right|P1 Left|P1 Down|P1 Up|P1 Select|P1 Button|\n|..|......|\n|..|R....B|\n"
+                         "[/Input]",
+        "Core.bin": b"x",
+    })
+    bk2 = read_bk2(path)
+    assert (bk2.game, bk2.system, bk2.platform, bk2.n_frames) == ("Pong-Atari2600-v0", "Atari2600", "A26", 1)
+    assert bk2.buttons == ("BUTTON", "SELECT", "RESET", "UP", "DOWN", "LEFT", "RIGHT")
+    assert bk2.presses() == {"BUTTON": 1, "SELECT": 0, "RESET": 0, "UP": 0, "DOWN": 0, "LEFT": 0, "RIGHT": 1}
+
+
+def test_bizhawk_logkey_column_line(tmp_path):
+    path = make_zip(tmp_path / "smb.bk2", {
+        "Header.txt": "Platform NES\nGameName SuperMarioBros-Nes\n",
+        "Input Log.txt": "[Input]\nLogKey:#Reset|Power|#P1 Up|P1 Down|P1 Left|P1 Right|P1 Start|P1 Select|P1 B|P1 A|\n"
+                         "|..|U.....BA|\n|..|........|\n[/Input]",
+    })
+    bk2 = read_bk2(path)
+    assert [b for b, on in zip(bk2.layout, bk2.inputs[0, 0]) if on] == ["B", "UP", "A"]
+
+
+def test_header_without_platform_takes_the_games(tmp_path):
+    path = make_zip(tmp_path / "old.bk2", {"Header.txt": "GameName Breakout-Atari2600\n",
+                                           "Input Log.txt": "[Input]\nP1 Button|\n|..|.|\n|..|B|\n[/Input]"})
+    assert read_bk2(path).system == "Atari2600"
+
+
+def test_unloggable_presses_are_refused(tmp_path):
+    frames = np.zeros((3, 7), dtype=bool)
+    frames[1, 2] = True   # RESET
+    with pytest.raises(InputError, match="cannot hold presses of RESET"):
+        write_bk2(tmp_path / "r.bk2", "Pong-Atari2600-v0", frames, b"x")
+    assert not list(tmp_path.iterdir())

@@ -10,10 +10,10 @@ import stable_retro
 from shinobi_tools.errors import InputError, MissingRomError
 from shinobi_tools.games import get_game
 from shinobi_tools.media.video import count_frames
-from shinobi_tools.replay.bk2 import GENESIS_BUTTONS, read_bk2, write_bk2
+from shinobi_tools.replay.bk2 import read_bk2, write_bk2
 from shinobi_tools.replay.run import iter_replay, replay_bk2
 
-from conftest import read_frame
+from conftest import GENESIS_BUTTONS, read_frame
 
 
 def screen_hash(bk2_path) -> str:
@@ -103,7 +103,7 @@ def test_missing_rom_names_the_game_and_the_import_command(tmp_path, airstriker_
         replay_bk2(path, tmp_path / "out", progress=False)
     message = str(error.value)
     assert "shinobi.bk2" in message and game.retro_id in message
-    assert "python -m stable_retro.import" in message
+    assert "shinobi-tools import-roms" in message
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
@@ -119,3 +119,15 @@ def test_external_bk2_replays(external_bk2, tmp_path):
     table = pd.read_parquet(outputs.states)
     assert len(table) == 1782
     assert table["score"].diff().fillna(0).ge(0).all()
+
+
+def test_rates_come_from_the_core_and_agree_with_the_game_files():
+    from shinobi_tools.replay.emulator import core_timing, nominal_rate, open_env
+
+    game = get_game("airstriker")
+    with open_env(game) as env:
+        timing = core_timing(env)
+    assert timing.fps == game.fps == 59.922743 and timing.audio_rate == 44100
+    assert (timing.height, timing.width) == (224, 320)
+    assert nominal_rate(59.91999816894531) == 59.92          # Stella's float32 rate
+    assert nominal_rate(60.09982652067071) == 60.099827      # the NES core's

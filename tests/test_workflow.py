@@ -118,3 +118,44 @@ def test_a_corrupt_run_fails_alone_with_keep_going(tiny_dataset, tmp_path):
         f"error: {bad / 'sub-09_ses-001_task-airstriker_run-01_level-1_rep-01.bk2'}: not a valid bk2 (not a zip "
         "archive); re-export or re-record the replay"
     ]
+
+
+def test_dry_run_of_a_game_nobody_wrote_a_file_for(tmp_path):
+    """`game:` takes a stable-retro id; planning needs neither a game file nor the ROM."""
+    import numpy as np
+
+    from shinobi_tools.replay.bk2 import write_bk2
+
+    root = tmp_path / "dataset"
+    for subject in ("01", "02", "03"):
+        folder = root / f"sub-{subject}" / "ses-001" / "gamelogs"
+        folder.mkdir(parents=True)
+        write_bk2(folder / f"sub-{subject}_ses-001_task-breakout_run-01_rep-01.bk2", "Breakout-Atari2600-v0",
+                  np.zeros((60, 7), bool), b"state")
+    result = snakemake("game=Breakout-Atari2600-v0", "-n", dataset=root, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert planned_jobs(result.stdout)["replay_session"] == 3
+
+
+@pytest.mark.slow
+def test_atari_recordings_from_bk2_to_the_evaluation(atari_roms, tmp_path):
+    """The issue's done-when: a folder of Atari recordings of a game nobody wrote a file for, bk2 → evaluation."""
+    from shinobi_tools.media.video import count_frames
+    from shinobi_tools.replay.record import record_dataset
+
+    root = tmp_path / "dataset"
+    record_dataset(root, subjects=3, sessions=1, runs=1, seconds=8, seed=1, progress=False,
+                   game="Breakout-Atari2600-v0")
+    result = snakemake("game=Breakout-Atari2600-v0", "--cores", "2", dataset=root, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    results = tmp_path / "results"
+    tables = sorted((results / "replay").glob("sub-*/ses-*/*_states.parquet"))
+    assert len(tables) == 3
+    for table in tables:
+        video = table.with_name(table.name.replace("_states.parquet", ".mp4"))
+        assert count_frames(video) == len(pd.read_parquet(table)) > 0
+    counts = pd.read_csv(results / "events" / "event_counts.tsv", sep="\t")
+    assert {"FIRE", "LifeLost"} <= set(counts.columns)
+    metrics = pd.read_csv(results / "evaluation" / "metrics.tsv", sep="\t")
+    assert set(metrics["model"]) == {"prior", "periodic", "spotter", "vidllm", "vidllm_text"}
+    assert {"ALL", "SALIENT", "LifeLost"} <= set(metrics["event_type"])

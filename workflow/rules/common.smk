@@ -18,6 +18,7 @@ shell.prefix(f"export PYTHONPATH={shlex.quote(LIB)}${{{{PYTHONPATH:+:$PYTHONPATH
 
 from shinobi_tools.dataset.splits import assign_splits, read_explicit_splits, sample_runs  # noqa: E402
 from shinobi_tools.errors import ShinobiToolsError  # noqa: E402
+from shinobi_tools.games import get_game  # noqa: E402
 from shinobi_tools.naming import annex_key, discover_runs  # noqa: E402
 from shinobi_tools.workflow_config import validate_config  # noqa: E402
 
@@ -31,6 +32,7 @@ def stop(error):
 RESULTS = "results"
 try:
     validate_config(config, Path(workflow.basedir) / "config" / "schema.yaml")
+    get_game(config["game"])  # one of our names or a stable-retro id: an unknown game stops the planning
     DATASET = Path(config["dataset"])
     #: Whether the dataset root is a DataLad dataset whose bk2s are fetched per session by fetch.smk.
     DATALAD = config["datalad"]["get"] and (DATASET / ".datalad").is_dir()

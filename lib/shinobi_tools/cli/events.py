@@ -35,7 +35,8 @@ def _event_counts(args: argparse.Namespace) -> int:
 
 def add_commands(sub) -> None:
     events = add_command(sub, "events", _events, "timestamped gameplay events, summary and exports of one run")
-    events.add_argument("--game", required=True, help="game definition name (shinobi3, airstriker)")
+    events.add_argument("--game", required=True,
+                        help="one of our games (shinobi3, airstriker, mario ...) or a stable-retro id")
     source = events.add_mutually_exclusive_group(required=True)
     source.add_argument("--states", type=Path, nargs="+", help="per-frame tables from `replay` (*_states.parquet)")
     source.add_argument("--variables", type=Path, nargs="+", help="CNeuroMod *_variables.json[.gz] (60 fps)")

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from shinobi_tools.errors import InputError
-from shinobi_tools.replay.bk2 import GENESIS_BUTTONS, press_events
+from shinobi_tools.replay.bk2 import press_events
 
 _MOVEMENT_BUTTONS = {"LEFT", "RIGHT", "UP", "DOWN"}
 
@@ -24,8 +24,8 @@ def empty_events() -> pd.DataFrame:
 
 
 def button_events(table: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
-    """Press events (0→1 until release) of the buttons in ``names`` (button → trial_type)."""
-    buttons = [b for b in GENESIS_BUTTONS if b in names and b in table.columns]
+    """Press events (0→1 until release) of the buttons in ``names`` (button → trial_type), in the table's order."""
+    buttons = [b for b in table.columns if b in names]
     presses = press_events(table[buttons].to_numpy(dtype=bool), buttons)
     return pd.DataFrame({
         "trial_type": presses["button"].map(dict(names)),

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from shinobi_tools.errors import InputError
-from shinobi_tools.replay.bk2 import GENESIS_BUTTONS
+from shinobi_tools.games import platforms
 from shinobi_tools.replay.states import read_states
 
 #: Frame rate CNeuroMod's variables files and annotations assume.
@@ -22,8 +22,8 @@ CNEUROMOD_FPS = 60.0
 def read_variables_json(path: str | Path, fps: float = CNEUROMOD_FPS) -> pd.DataFrame:
     """A CNeuroMod ``*_variables.json[.gz]`` (one list per RAM variable and button) as a per-frame table.
 
-    Buttons come first in the emulator's order (bool), then every numeric per-frame list; ``time`` is
-    ``frame / fps`` (CNeuroMod's files assume 60 fps).
+    Buttons come first (bool; any platform's button names, in the Genesis order then the other platforms'), then
+    every numeric per-frame list; ``time`` is ``frame / fps`` (CNeuroMod's files assume 60 fps).
     """
     path = Path(path)
     if not path.exists():
@@ -46,7 +46,7 @@ def read_variables_json(path: str | Path, fps: float = CNEUROMOD_FPS) -> pd.Data
         raise InputError(f"{path}: variables of the wrong length (expected {n} frames): "
                          + ", ".join(f"{key} ({lengths[key]})" for key in wrong))
     table = pd.DataFrame({"frame": np.arange(n, dtype=np.int64), "time": np.arange(n) / fps})
-    for name in GENESIS_BUTTONS:
+    for name in _button_names():
         if name in series:
             table[name] = np.asarray(series.pop(name), dtype=bool)
     for name, values in series.items():
@@ -54,6 +54,14 @@ def read_variables_json(path: str | Path, fps: float = CNEUROMOD_FPS) -> pd.Data
         if array.dtype.kind in "iub":
             table[name] = array.astype(np.int64)
     return table
+
+
+def _button_names() -> list[str]:
+    """Every button name of stable-retro's platforms: the Genesis pad's first, in its order."""
+    names = list(platforms.named_buttons("Genesis"))
+    for system in platforms.systems():
+        names += [b for b in platforms.named_buttons(system) if b not in names]
+    return names
 
 
 def read_frames(path: str | Path) -> pd.DataFrame:

@@ -1,10 +1,19 @@
-"""Game definitions: stable-retro id, platform, frame rate, RAM variables to record, salient events, and the
-name of the game's event rules.
+"""Game definitions: stable-retro id, platform, RAM variables to record, salient events, and the name of the
+game's event rules.
 
-Each game is one YAML file in ``games/data/`` (data, apart from the code); a user adds a game by dropping a YAML
-file there or in a folder listed in the ``SHINOBI_TOOLS_GAMES`` environment variable (``:``-separated).
+Each of our games is one YAML file in ``games/data/`` (data, apart from the code); a user adds a game by dropping a
+YAML file there or in a folder listed in the ``SHINOBI_TOOLS_GAMES`` environment variable (``:``-separated). Any other
+stable-retro game is defined from its own integration (``generic_game``): its ``data.json`` variables, its
+platform's buttons (``platforms``) and the generic event vocabulary (``generic``).
 """
 
-from shinobi_tools.games.definition import GameDefinition, RamVariable, available_games, game_for_retro_id, get_game
+from shinobi_tools.games.definition import (
+    GameDefinition,
+    RamVariable,
+    available_games,
+    game_for_retro_id,
+    generic_game,
+    get_game,
+)
 
-__all__ = ["GameDefinition", "RamVariable", "available_games", "get_game", "game_for_retro_id"]
+__all__ = ["GameDefinition", "RamVariable", "available_games", "get_game", "game_for_retro_id", "generic_game"]

@@ -1,40 +1,35 @@
-"""Load and look up game definitions (YAML)."""
+"""Load and look up game definitions: our YAML files, or, for any other stable-retro game, a definition made from
+its own integration (``data.json`` variables, the platform's buttons, the generic event rules).
+
+``get_game`` takes one of our names (``airstriker``) or a stable-retro id (``Breakout-Atari2600-v0``; an id one of
+our YAML files declares gives that file's definition).
+"""
 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from shinobi_tools.errors import InputError
+from shinobi_tools.games import generic
+from shinobi_tools.games.integration import RamVariable, data_json, find_retro_id, integration_variables, system_of_game
+from shinobi_tools.games.platforms import logged_buttons
 from shinobi_tools.settings import read_yaml_mapping
 
-#: stable-retro's type notation: endianness, kind (u/i unsigned/signed, d BCD, n nibble BCD), bytes.
-_TYPE_PATTERN = re.compile(r"^[<>|=][uidn][1248]$")
 #: The built-in game files (data, apart from the code).
 _BUILTIN_DIR = Path(__file__).parent / "data"
-
-
-@dataclass(frozen=True)
-class RamVariable:
-    name: str
-    address: int
-    type: str
-    description: str = ""
-
-    def __post_init__(self) -> None:
-        if not _TYPE_PATTERN.match(self.type):
-            raise InputError(f"RAM variable {self.name!r}: type {self.type!r} is not stable-retro notation like '>u2'")
 
 
 @dataclass(frozen=True)
 class GameDefinition:
     name: str
     retro_id: str
+    #: The platform: a bk2 header code (``GEN``) or a stable-retro core name (``Atari2600``).
     platform: str
-    fps: float
+    #: The nominal frame rate; replays take the rate from the emulator's core (tests check the two agree).
+    fps: float | None
     variables: tuple[RamVariable, ...]
     description: str = ""
     #: Rare event types researchers care most about (reported separately by the evaluation).
@@ -68,14 +63,14 @@ def load_game_file(path: str | Path) -> GameDefinition:
     try:
         variables = tuple(
             RamVariable(name=name, address=int(spec["address"]), type=str(spec["type"]),
-                        description=str(spec.get("description", "")))
+                        description=str(spec.get("description", "")), mask=spec.get("mask"))
             for name, spec in (raw.get("variables") or {}).items()
         )
         return GameDefinition(
             name=str(raw["name"]),
             retro_id=str(raw["retro_id"]),
             platform=str(raw.get("platform", "GEN")),
-            fps=float(raw.get("fps", 59.922743)),
+            fps=float(raw["fps"]) if raw.get("fps") is not None else None,
             variables=variables,
             description=str(raw.get("description", "")),
             salient_events=tuple(raw.get("salient_events") or ()),
@@ -103,21 +98,49 @@ def _all_games() -> dict[str, GameDefinition]:
 
 
 def available_games() -> list[str]:
+    """Our game definitions (YAML); any stable-retro game id is accepted too."""
     return sorted(_all_games())
 
 
 def get_game(name: str) -> GameDefinition:
-    """The game definition called ``name`` (e.g. ``shinobi3``, ``airstriker``)."""
+    """The game called ``name``: one of our definitions (``shinobi3``, ``airstriker``), the one whose stable-retro id
+    is ``name``, else the generic definition of the stable-retro game ``name`` (``Breakout-Atari2600-v0``)."""
     games = _all_games()
-    if name not in games:
-        raise InputError(f"unknown game {name!r}; known games: {', '.join(sorted(games))}")
-    return games[name]
+    if name in games:
+        return games[name]
+    for game in games.values():
+        if name in (game.retro_id, game.retro_id.removesuffix("-v0")):
+            return game
+    retro_id = find_retro_id(name)
+    if retro_id is None:
+        raise InputError(f"unknown game {name!r}; known games: {', '.join(sorted(games))}, or any stable-retro game "
+                         "id such as Breakout-Atari2600-v0 (python -c 'import stable_retro; "
+                         "print(stable_retro.data.list_games())')")
+    return generic_game(retro_id)
 
 
 def game_for_retro_id(retro_id: str) -> GameDefinition:
-    """The game definition whose stable-retro id is ``retro_id`` (with or without ``-v0``)."""
-    wanted = retro_id if retro_id.endswith("-v0") else f"{retro_id}-v0"
-    for game in _all_games().values():
-        if game.retro_id == wanted:
-            return game
-    raise InputError(f"no game definition for stable-retro game {retro_id!r}; add a YAML file to lib/shinobi_tools/games/data/")
+    """The game of a bk2's ``GameName`` (with or without ``-v0``): ours where a YAML declares it, else generic."""
+    return get_game(retro_id)
+
+
+@cache
+def generic_game(retro_id: str) -> GameDefinition:
+    """The definition of a stable-retro game nobody wrote a file for: every variable of its ``data.json`` (as
+    stable-retro computes ``info``), a press event for each button the platform logs (named by role where one is
+    known), and the generic rules (score, lives, health)."""
+    system = system_of_game(retro_id)
+    variables = integration_variables(retro_id)
+    return GameDefinition(
+        name=retro_id,
+        retro_id=retro_id,
+        platform=system,
+        fps=None,
+        variables=variables,
+        description=f"{retro_id}: stable-retro's integration, no game file of ours",
+        salient_events=generic.salient_events([v.name for v in variables]),
+        button_events={b: generic.button_role(system, b) for b in logged_buttons(system)},
+        rules=generic.RULES_NAME,
+        descriptions=_BUILTIN_DIR / generic.DESCRIPTIONS_FILE,
+        source=data_json(retro_id),
+    )

@@ -46,6 +46,7 @@ class Mp4Writer:
         self.options = {"path": str(self.path), "fps": fps, "preset": preset, "crf": crf, "audio_rate": audio_rate}
         self._process: subprocess.Popen | None = None
         self._frame_bytes = 0
+        self._size = (0, 0)
         self._broken = False
         self.frames_written = 0
         self._start()  # now, so the encoder's imports overlap with whatever comes before the first frame
@@ -83,14 +84,12 @@ class Mp4Writer:
         """Send one RGB frame (H × W × 3, uint8) and, optionally, its audio samples to the encoder."""
         if self._process is None:
             raise ValueError(f"{self.path}: the writer is closed")
-        if not self._frame_bytes:  # the first frame fixes the size; the encoder learns it first
-            height, width = frame.shape[:2]
-            self._frame_bytes = height * width * 3
-            size = json.dumps({"height": height, "width": width}).encode()
+        if not self._frame_bytes:  # the first frame fixes the size (even, for H.264); the encoder learns it first
+            self._size = (frame.shape[0] + frame.shape[0] % 2, frame.shape[1] + frame.shape[1] % 2)
+            self._frame_bytes = self._size[0] * self._size[1] * 3
+            size = json.dumps({"height": self._size[0], "width": self._size[1]}).encode()
             self._queue.put(_HEADER.pack(len(size)) + size)
-        payload = np.ascontiguousarray(frame, dtype=np.uint8).tobytes()
-        if len(payload) != self._frame_bytes:
-            raise ValueError(f"frame of shape {frame.shape} differs from the first frame's size")
+        payload = fit_frame(frame, *self._size).tobytes()
         if audio is not None and self.options["audio_rate"]:
             payload += np.ascontiguousarray(audio, dtype=np.int16).tobytes()
         if self._broken:
@@ -141,6 +140,17 @@ class Mp4Writer:
                 break
         self._queue.put(None)
         self._sender.join()
+
+
+def fit_frame(frame: np.ndarray, height: int, width: int) -> np.ndarray:
+    """``frame`` (H × W × 3) as ``height`` × ``width``: padded with black at the bottom and right, or cropped. Some
+    cores change the screen size within a game, and H.264 needs even sizes; the frame count is what matters."""
+    frame = np.asarray(frame, dtype=np.uint8)[:height, :width]
+    if frame.shape[:2] == (height, width):
+        return np.ascontiguousarray(frame)
+    out = np.zeros((height, width, 3), dtype=np.uint8)
+    out[: frame.shape[0], : frame.shape[1]] = frame
+    return out
 
 
 def _enlarge_pipe(pipe) -> None:

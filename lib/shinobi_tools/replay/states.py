@@ -1,6 +1,12 @@
 """The per-frame states table of a run: one row per emulated frame, ``frame``, ``time`` (s), one bool column per
 button and one int column per RAM variable; built by the replay, read by every later stage, and queried
 (:func:`find_frame`: the first frame whose variables meet a condition, without executing anything).
+
+Frame convention: a bk2's first input row is the reset frame (the frame ``reset()`` emulates; nothing is pressed
+and stable-retro gives no ``info`` for it); it is not a row of the table. Row ``k`` (``frame == k``, ``time == k /
+fps``) is the frame that input row ``k + 1`` emulates: its buttons, and its variables as stable-retro's ``info``
+after its ``(k + 1)``-th ``step``. The run's mp4 holds one video frame per row, so a bk2 of ``n`` input rows gives
+``n - 1`` rows and ``n - 1`` video frames (:attr:`shinobi_tools.replay.bk2.Bk2.n_frames`).
 """
 
 from __future__ import annotations

@@ -16,11 +16,13 @@ import pandas as pd
 
 from shinobi_tools.errors import InputError
 from shinobi_tools.events.primitives import change_events, enter_events
-from shinobi_tools.events.rules import airstriker, shinobi3
+from shinobi_tools.events.rules import airstriker, generic, shinobi3, smb1, smb3
 from shinobi_tools.games import GameDefinition
 
 #: Rules by name; a game definition's ``rules`` key names one of them.
-RULES: dict[str, ModuleType] = {"airstriker": airstriker, "shinobi3": shinobi3}
+RULES: dict[str, ModuleType] = {
+    "airstriker": airstriker, "shinobi3": shinobi3, "generic": generic, "smb1": smb1, "smb3": smb3,
+}
 
 
 def rules_of(game: GameDefinition) -> ModuleType | None:
