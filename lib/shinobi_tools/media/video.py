@@ -229,3 +229,7 @@ def count_frames(path: str | Path) -> int:
     """Decode the whole video stream and count its frames (exact, unlike container metadata)."""
     with av.open(str(path)) as container:
         return sum(1 for _ in container.decode(video=0))
+
+
+if __name__ == "__main__":
+    _encode_frames(json.loads(sys.argv[1]), sys.stdin.buffer)
