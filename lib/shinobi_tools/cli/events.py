@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from shinobi_tools.cli.common import add_command, formats, non_negative, positive
+from shinobi_tools.cli.common import add_command, add_vocabulary_argument, formats, non_negative, positive
 
 
 def _events(args: argparse.Namespace) -> int:
@@ -13,7 +13,7 @@ def _events(args: argparse.Namespace) -> int:
 
     written = export_run(
         args.states or args.variables, args.game, args.out_dir, formats=formats(args.formats), fps=args.fps,
-        descriptions=args.descriptions, seed=args.seed, video=args.video,
+        descriptions=args.descriptions, seed=args.seed, video=args.video, vocabulary=args.vocabulary,
     )
     print(", ".join(str(path) for path in written.values()))
     return 0
@@ -35,11 +35,13 @@ def add_commands(sub) -> None:
     events.add_argument("--game", required=True, help="game definition name (shinobi3, airstriker)")
     source = events.add_mutually_exclusive_group(required=True)
     source.add_argument("--states", type=Path, help="per-frame table from `replay` (*_states.parquet)")
-    source.add_argument("--variables", type=Path, help="CNeuroMod *_variables.json[.gz] (60 fps)")
-    events.add_argument("--out-dir", type=Path, required=True)
+    source.add_argument("--variables", type=Path, help="CNeuroMod *_variables.json[.gz] (its time column: 60 fps)")
+    events.add_argument("--out-dir", type=Path, required=True, help="writes <stem>_events.tsv, .json, _summary.json")
+    add_vocabulary_argument(events)
     events.add_argument("--formats", default="", help="extra exports, comma-separated: srt,vtt,eaf")
     events.add_argument("--fps", type=positive(),
-                        help="frame rate for onsets (default: the input's, 60 for CNeuroMod files)")
+                        help="frame rate for onsets (default: cneuromod, the console's true rate, 59.922743404312 "
+                             "for the Genesis; legacy, the input's, 60 for CNeuroMod files)")
     events.add_argument("--descriptions", type=Path, help="YAML of phrasings overriding the game's built-in ones")
     events.add_argument("--seed", type=non_negative(), default=0, help="seed of the phrasing choice (default: 0)")
     events.add_argument("--video", type=Path, help="the run's mp4, linked from the ELAN file")

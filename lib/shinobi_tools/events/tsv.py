@@ -32,13 +32,14 @@ def read_counts(path: str | Path) -> pd.DataFrame:
 
 
 def write_events_tsv(events: pd.DataFrame, path: str | Path) -> Path:
-    """BIDS events TSV: tab-separated, ``n/a`` for missing values, onset/duration rounded to 1 ms."""
+    """BIDS events TSV: tab-separated, ``n/a`` for missing values, onset/duration rounded to 1 ms (numpy's rounding,
+    as CNeuroMod's), ``\n`` line ends: the columns in the table's order."""
     table = events.copy()
     for column in ("onset", "duration"):
         if column in table.columns:
             table[column] = table[column].astype(float).round(TIME_DECIMALS)
     with atomic_output(path) as partial:
-        table.to_csv(partial, sep="\t", index=False, na_rep="n/a")
+        table.to_csv(partial, sep="\t", index=False, na_rep="n/a", lineterminator="\n")
     return Path(path)
 
 

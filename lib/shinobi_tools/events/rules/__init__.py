@@ -1,11 +1,20 @@
-"""Event rules of each game, in one explicit table (:data:`RULES`).
+"""Event rules of each game, in one explicit table (:data:`RULES`), one module per game and vocabulary.
 
-A rules module provides ``REQUIRED`` (the RAM variables it needs), ``detect(table, fps, options) -> DataFrame``
-(rows as made by :mod:`shinobi_tools.events.primitives`, which is all a rules module imports) and, optionally,
-``summarize(table, events, fps, options) -> dict``. A game definition names its rules (``rules: shinobi3``); a
-game without rules of its own gets the declarative ``event_rules`` of its YAML, each a mapping with
-``trial_type``, ``variable``, ``when`` (``increase``, ``decrease``, ``change`` or ``enters``), optional
-``values`` (allowed steps, or the values entered) and ``family``.
+A game definition names its rules per vocabulary (``rules: {cneuromod: shinobi3, legacy: shinobi3_legacy}``). A
+rules module provides ``VOCABULARY``, ``REQUIRED`` (the RAM variables it needs), optionally ``summarize(table,
+events, fps, options) -> dict``, and by vocabulary:
+
+* ``cneuromod``: ``rows(table, options) -> list[Row]`` (:mod:`shinobi_tools.events.vocabulary`), in the order
+  CNeuroMod's generator makes them; :func:`cneuromod_rows` puts the ``Action/*`` rows (the game's controller
+  roles) and ``LevelStarted`` before them.
+* ``legacy``: ``detect(table, fps, options) -> DataFrame`` (rows made by :mod:`shinobi_tools.events.primitives`),
+  beside the press events of the game's ``button_events``.
+
+A rules module imports only :mod:`~shinobi_tools.events.primitives` and :mod:`~shinobi_tools.events.vocabulary`.
+A game without rules of its own in a vocabulary gets the declarative ``event_rules`` of its YAML, each a mapping
+with ``trial_type``, ``variable``, ``when`` (``increase``, ``decrease``, ``change`` or ``enters``), optional
+``values`` (allowed steps, or the values entered) and ``family``; in the cneuromod vocabulary they follow its
+conventions (inclusive ``frame_stop``) after the ``Action/*`` rows and ``LevelStarted``.
 """
 
 from __future__ import annotations
@@ -15,21 +24,30 @@ from types import ModuleType
 import pandas as pd
 
 from shinobi_tools.errors import InputError
+from shinobi_tools.events import vocabulary as voc
 from shinobi_tools.events.primitives import change_events, enter_events
-from shinobi_tools.events.rules import airstriker, shinobi3
+from shinobi_tools.events.rules import airstriker, airstriker_legacy, shinobi3, shinobi3_legacy
 from shinobi_tools.games import GameDefinition
+from shinobi_tools.replay.bk2 import GENESIS_BUTTONS
 
-#: Rules by name; a game definition's ``rules`` key names one of them.
-RULES: dict[str, ModuleType] = {"airstriker": airstriker, "shinobi3": shinobi3}
+#: Rules by name; a game definition's ``rules`` key names one of them per vocabulary.
+RULES: dict[str, ModuleType] = {
+    "airstriker": airstriker, "airstriker_legacy": airstriker_legacy,
+    "shinobi3": shinobi3, "shinobi3_legacy": shinobi3_legacy,
+}
 
 
 def rules_of(game: GameDefinition) -> ModuleType | None:
-    """The rules module a game names (None for a game with declarative rules only)."""
+    """The rules module a game names in its vocabulary (None for a game with declarative rules only)."""
     if not game.rules:
         return None
     if game.rules not in RULES:
         raise InputError(f"{game.source}: unknown rules {game.rules!r}; known: {', '.join(sorted(RULES))}")
-    return RULES[game.rules]
+    module = RULES[game.rules]
+    if module.VOCABULARY != game.vocabulary:
+        raise InputError(f"{game.source}: rules {game.rules!r} write the {module.VOCABULARY} vocabulary, not "
+                         f"{game.vocabulary}; name them per vocabulary (rules: {{{module.VOCABULARY}: {game.rules}}})")
+    return module
 
 
 def required_variables(game: GameDefinition) -> list[str]:
@@ -41,11 +59,26 @@ def required_variables(game: GameDefinition) -> list[str]:
 
 
 def detect(table: pd.DataFrame, game: GameDefinition, fps: float, options: dict) -> list[pd.DataFrame]:
-    """The rule events of one run (beside its button events)."""
+    """Legacy vocabulary: the rule events of one run (beside its button events)."""
     module = rules_of(game)
     if module is not None:
         return [module.detect(table, fps, options)]
     return declarative_events(table, game)
+
+
+def cneuromod_rows(table: pd.DataFrame, game: GameDefinition, options: dict) -> list[voc.Row]:
+    """CNeuroMod vocabulary: every row of one repetition but the container, in generation order."""
+    buttons = [b for b in GENESIS_BUTTONS if b in table.columns]
+    rows = voc.action_rows(table, voc.controller_table(buttons, game.actions))
+    rows.append(voc.point(voc.LEVEL_STARTED, 0))
+    module = rules_of(game)
+    if module is not None:
+        return rows + module.rows(table, options)
+    for part in declarative_events(table, game):
+        for start, stop, trial_type in zip(part["frame_start"], part["frame_stop"], part["trial_type"]):
+            rows.append(voc.span(trial_type, start, max(int(start), int(stop) - 1)) if stop > start
+                        else voc.point(trial_type, start))
+    return rows
 
 
 def summarize(table: pd.DataFrame, events: pd.DataFrame, game: GameDefinition, fps: float, options: dict) -> dict:
