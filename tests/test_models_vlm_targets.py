@@ -134,8 +134,10 @@ def test_salient_answer_types_come_from_the_game():
     from shinobi_tools.models.vlm.targets import resolve_answer_types
 
     data = DataConfig(answer_types="salient")
-    assert resolve_answer_types(data, "airstriker", ["EnemyDestroyed", "FIRE", "LifeLost"]) is None
-    assert data.answer_types == ["EnemyDestroyed", "LifeLost"]
+    # the game's salient types in the default (CNeuroMod's) vocabulary; `finetune --vocabulary legacy` passes the
+    # legacy ones as a list
+    assert resolve_answer_types(data, "airstriker", ["Action/Attack", "EnemyDefeated", "PlayerDied"]) is None
+    assert data.answer_types == ["EnemyDefeated", "PlayerDied"]
     with pytest.raises(ValueError, match="--game"):
         resolve_answer_types(DataConfig(answer_types="salient"), None, ["FIRE"])
     # e.g. a list of Airstriker types on Shinobi data: said, not fatal (a short dataset may have none yet)

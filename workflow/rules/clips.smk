@@ -13,7 +13,7 @@ rule clips_cut:
         records=f"{RESULTS}/clips/{{run}}.json",
     params:
         out_dir=lambda wildcards, output: Path(output.clips).parent,
-        game=config["game"],
+        game=GAME,
         options=(
             f"--length {CLIPS['length']} --stride {CLIPS['stride']} --clip-fps {CLIPS['fps']} "
             f"--width {CLIPS['width']} --height {CLIPS['height']} "
@@ -29,6 +29,6 @@ rule clips_cut:
     conda:
         "../envs/replay.yaml"
     shell:
-        "python -m shinobi_tools clips --game {params.game} --video {input.video:q} --states {input.states:q} "
+        "python -m shinobi_tools clips {params.game} --video {input.video:q} --states {input.states:q} "
         "--events {input.events:q} --out-dir {params.out_dir:q} --records {output.records:q} {params.options} "
         "> {log:q} 2>&1"

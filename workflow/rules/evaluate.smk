@@ -15,6 +15,7 @@ rule evaluate_baselines:
     params:
         out_dir=lambda wildcards, output: Path(output.prior[0]).parent.parent,
         seed=EVALUATION["seed"],
+        game=GAME,
     log:
         f"{RESULTS}/logs/evaluate/baselines.log",
     conda:
@@ -22,7 +23,7 @@ rule evaluate_baselines:
     shell:
         "python -m shinobi_tools baselines --train-events {input.train_events:q} "
         "--train-summaries {input.train_summaries:q} --test-summaries {input.test_summaries:q} "
-        "--out-dir {params.out_dir:q} --seed {params.seed} > {log:q} 2>&1"
+        "--out-dir {params.out_dir:q} --seed {params.seed} {params.game} > {log:q} 2>&1"
 
 
 rule evaluate_metrics:
@@ -37,7 +38,7 @@ rule evaluate_metrics:
         ),
     params:
         models=" ".join(shlex.quote(f"{model}={PREDICTIONS}/{model}") for model in models()),
-        game=config["game"],
+        game=GAME,
         tolerances=" ".join(map(str, EVALUATION["tolerances"])),
     log:
         f"{RESULTS}/logs/evaluate/metrics.log",
@@ -45,4 +46,4 @@ rule evaluate_metrics:
         "../envs/events.yaml"
     shell:
         "python -m shinobi_tools metrics-table --truth {input.truth:q} --model {params.models} "
-        "--game {params.game} --tolerances {params.tolerances} --out {output.metrics:q} > {log:q} 2>&1"
+        "{params.game} --tolerances {params.tolerances} --out {output.metrics:q} > {log:q} 2>&1"

@@ -1,7 +1,10 @@
 # Stage 3: per-run events (BIDS events.tsv + sidecar, summary, SRT/VTT subtitles, ELAN) and their counts.
-# Onsets use the states table's rate (the game's true 59.922743 fps for our replays) unless events.fps is set.
+# Events in the vocabulary of events.vocabulary (cneuromod or legacy), which every later stage passes on with --game;
+# onsets use the game's true rate (59.922743404312 fps for the Genesis) unless events.fps is set.
 
 EVENTS = config["events"]
+#: The game and the event vocabulary, for every command that reads events.
+GAME = f"--game {shlex.quote(config['game'])} --vocabulary {EVENTS['vocabulary']}"
 
 
 rule events_extract:
@@ -14,7 +17,7 @@ rule events_extract:
         exports=[f"{RESULTS}/events/{{run}}.{fmt}" for fmt in EVENTS["formats"]],
     params:
         out_dir=lambda wildcards, output: Path(output.events).parent,
-        game=config["game"],
+        game=GAME,
         formats=f"--formats {','.join(EVENTS['formats'])}" if EVENTS["formats"] else "",
         fps=f"--fps {EVENTS['fps']}" if EVENTS["fps"] else "",
         descriptions=f"--descriptions {shlex.quote(repo_file(EVENTS['descriptions']))}" if EVENTS["descriptions"] else "",
@@ -31,7 +34,7 @@ rule events_extract:
     conda:
         "../envs/events.yaml"
     shell:
-        "python -m shinobi_tools events --game {params.game} --states {input.states:q} --out-dir {params.out_dir:q} "
+        "python -m shinobi_tools events {params.game} --states {input.states:q} --out-dir {params.out_dir:q} "
         "{params.formats} {params.fps} {params.descriptions} --seed {params.seed} {params.video} > {log:q} 2>&1"
 
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from shinobi_tools.cli.common import add_command, non_negative, positive
+from shinobi_tools.cli.common import add_command, add_vocabulary_argument, game_of, non_negative, positive
 
 
 def _clips(args: argparse.Namespace) -> int:
     from shinobi_tools.dataset.build import make_run_clips
     from shinobi_tools.dataset.clips import ClipOptions
     from shinobi_tools.dataset.qa import QAOptions
-    from shinobi_tools.games import get_game
     from shinobi_tools.replay.states import frame_rate, read_states
 
-    game = get_game(args.game)
+    game = game_of(args)
     states = read_states(args.states)
     fps = args.fps or frame_rate(states)
     salient = tuple(game.salient_events)
@@ -23,7 +22,7 @@ def _clips(args: argparse.Namespace) -> int:
                                height=args.height, event_types=salient, seed=args.seed)
     qa_options = QAOptions(grounding_types=salient, point_queries=args.point_queries, seed=args.seed)
     path = make_run_clips(args.video, args.events, len(states), fps, args.out_dir, clip_options, qa_options,
-                          args.records)
+                          args.records, invisible=game.invisible_events)
     print(f"clips → {args.out_dir}, records → {path}")
     return 0
 
@@ -57,6 +56,7 @@ def _dataset(args: argparse.Namespace) -> int:
 def add_commands(sub) -> None:
     clips = add_command(sub, "clips", _clips, "cut one run's clips and write its question-answer records")
     clips.add_argument("--game", required=True)
+    add_vocabulary_argument(clips, "--events (salient types: grounding questions and event-centred clips)")
     clips.add_argument("--video", type=Path, required=True, help="the run's mp4")
     clips.add_argument("--states", type=Path, required=True, help="the run's *_states.parquet")
     clips.add_argument("--events", type=Path, required=True, help="the run's *_events.tsv")

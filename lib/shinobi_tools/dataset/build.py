@@ -16,6 +16,7 @@ from shinobi_tools.dataset.clips import ClipOptions, cut_clips, plan_clips
 from shinobi_tools.dataset.qa import QAOptions, run_records
 from shinobi_tools.dataset.splits import SPLITS
 from shinobi_tools.events.tsv import read_events_tsv
+from shinobi_tools.events.vocabulary import targets
 from shinobi_tools.files import write_json
 from shinobi_tools.naming import run_of
 
@@ -94,10 +95,15 @@ def split_statistics(splits: pd.DataFrame, counts: pd.DataFrame | None, by_split
 
 
 def make_run_clips(video: str | Path, events_tsv: str | Path, n_frames: int, fps: float, out_dir: str | Path,
-                   clip_options: ClipOptions, qa_options: QAOptions, records_json: str | Path) -> Path:
-    """Plan and cut one run's clips into ``out_dir/<run>/`` and write its QA records to ``records_json``."""
+                   clip_options: ClipOptions, qa_options: QAOptions, records_json: str | Path,
+                   invisible: tuple[str, ...] = ()) -> Path:
+    """Plan and cut one run's clips into ``out_dir/<run>/`` and write its QA records to ``records_json``.
+
+    The records hold the run's :func:`~shinobi_tools.events.vocabulary.targets`: neither the ``gym-retro_game`` row
+    (the repetition itself) nor the game's ``invisible`` types (inputs nothing on screen shows).
+    """
     run = run_of(events_tsv)
-    events = read_events_tsv(events_tsv)
+    events = targets(read_events_tsv(events_tsv), invisible)
     plan = plan_clips(run, n_frames, fps, clip_options, events)
     cut_clips(video, plan, Path(out_dir) / run, clip_options, source_fps=fps)
     records = run_records(run, plan, events, fps, qa_options, video_folder=run)
