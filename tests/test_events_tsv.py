@@ -14,3 +14,13 @@ def test_counts_per_type_per_run(tmp_path):
         ["sub-01_ses-001_task-x_run-01", 0, 2, 1],
         ["sub-02_ses-001_task-x_run-01", 1, 0, 0],
     ]
+
+
+def test_a_header_alone_is_an_empty_events_table(tmp_path):
+    """A model that found nothing writes the header only; later stages read it as no events."""
+    from shinobi_tools.events.tsv import read_events_tsv
+
+    path = tmp_path / "sub-01_ses-001_task-x_run-01_events.tsv"
+    path.write_text("onset\tduration\ttrial_type\tdescription\n")
+    table = read_events_tsv(path)
+    assert table.empty and table["onset"].dtype == float and table["duration"].dtype == float

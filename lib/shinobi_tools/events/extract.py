@@ -15,12 +15,12 @@ The vocabulary is the game definition's (``game.for_vocabulary(...)``; see :mod:
   ``frame_start``, ``frame_stop``, ``description``, ``family`` and, where they apply, ``button``,
   ``value_before``, ``value_after``, ``points``, ``cause``, ``x_player``, ``y_player``, with these conventions:
 
-* frame ``i`` starts at ``i / fps``; ``frame_stop`` is exclusive (the first frame after the event),
-  so an instantaneous event has ``frame_stop == frame_start`` and duration 0 (as in CNeuroMod).
-* a change event sits on the first frame that shows the new value. CNeuroMod's generator puts it on
-  the frame before (the index of ``np.diff``), one frame (1/60 s) earlier; counts are identical.
-* ``fps`` defaults to the rate of the table's ``time`` column: 60 for CNeuroMod files (what their
-  annotations assume), the game's true rate (59.922743 for the Genesis) for our replays.
+  * frame ``i`` starts at ``i / fps``; ``frame_stop`` is exclusive (the first frame after the event),
+    so an instantaneous event has ``frame_stop == frame_start`` and duration 0.
+  * a change event sits on the first frame that shows the new value. CNeuroMod's 2023 generator put it on
+    the frame before (the index of ``np.diff``), one frame (1/60 s) earlier; counts are identical.
+  * ``fps`` defaults to the rate of the table's ``time`` column: 60 for CNeuroMod files (what their 2023
+    annotations assume), the game's true rate (59.922743 for the Genesis) for our replays.
 
 Each game's rules are a plug-in of :mod:`shinobi_tools.events.rules` (one explicit table).
 """

@@ -21,7 +21,9 @@ def read_events_tsv(path: str | Path) -> pd.DataFrame:
     table = read_tsv(path, ("onset", "trial_type"), "events TSV (<run>_events.tsv)", na_values="n/a",
                      keep_default_na=False)
     for column in ("onset", "duration"):
-        if column in table.columns and not pd.api.types.is_numeric_dtype(table[column]):
+        if column in table.columns and table.empty:  # a header alone (a model that found nothing): no values
+            table[column] = table[column].astype(float)
+        elif column in table.columns and not pd.api.types.is_numeric_dtype(table[column]):
             raise InputError(f"{path}: column {column} holds non-numbers; give an events TSV with times in seconds")
     return table
 
