@@ -30,6 +30,11 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def session(run: str) -> str:
+    """The session folder of a run (each of these runs is alone in its session)."""
+    return f"{run[:6]}/{run[7:14]}"
+
+
 def environment(home: Path) -> dict[str, str]:
     identity = {f"GIT_{who}_{what}": value for who in ("AUTHOR", "COMMITTER")
                 for what, value in (("NAME", "shinobi-tools tests"), ("EMAIL", "tests@example.org"))}
@@ -85,7 +90,7 @@ def test_a_clone_plans_fetch_jobs_and_plain_folders_have_none(source, tmp_path):
     result = snakemake("-n", TARGET, dataset=target, cwd=work)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr
     assert annexed_here(target, tmp_path) == []
-    assert planned_jobs(result.stdout)["fetch_bk2"] == planned_jobs(result.stdout)["replay_run"] == 3
+    assert planned_jobs(result.stdout)["fetch_session"] == planned_jobs(result.stdout)["replay_session"] == 3
 
     result = snakemake("--lint", dataset=target, cwd=work)
     assert result.returncode == 0 and "Congratulations" in result.stdout + result.stderr, result.stdout + result.stderr
@@ -94,7 +99,7 @@ def test_a_clone_plans_fetch_jobs_and_plain_folders_have_none(source, tmp_path):
     shutil.copytree(source, plain, symlinks=False, ignore=shutil.ignore_patterns(".git", ".datalad", ".gitattributes"))
     result = snakemake("-n", TARGET, dataset=plain, cwd=work)
     assert result.returncode == 0, result.stderr
-    assert "fetch_bk2" not in planned_jobs(result.stdout) and planned_jobs(result.stdout)["replay_run"] == 3
+    assert "fetch_session" not in planned_jobs(result.stdout) and planned_jobs(result.stdout)["replay_session"] == 3
 
 
 @pytest.mark.slow
@@ -104,12 +109,13 @@ def test_clone_fetches_only_what_the_dag_needs(source, tmp_path, make_airstriker
     work.mkdir()
     assert annexed_here(clone, tmp_path) == []
 
-    # One run's replay: only its bk2 is fetched; the copy the replay read was a temp file.
-    result = snakemake("--cores", "2", f"results/replay/{RUNS[0]}_states.parquet", dataset=clone, cwd=work)
+    # One session's replay: only its bk2 is fetched; the copy the replay read was a temp file.
+    result = snakemake("--cores", "2", f"results/replay/{session(RUNS[0])}", dataset=clone, cwd=work)
     assert result.returncode == 0, result.stderr
     assert annexed_here(clone, tmp_path) == [RUNS[0]]
-    assert (work / "results" / "logs" / "fetch" / f"{RUNS[0]}.log").read_text().startswith("get(ok)")
-    assert not list((work / "results").glob("fetch/*.bk2"))
+    assert (work / "results" / "logs" / "fetch" / f"{session(RUNS[0])}.log").read_text().strip().endswith(
+        f"{RUNS[0]}.bk2")
+    assert not list((work / "results").glob("fetch/**/*.bk2"))
 
     # All runs: the two others are fetched; dropping the content afterwards reruns nothing.
     result = snakemake("--cores", "2", TARGET, dataset=clone, cwd=work)
@@ -126,10 +132,10 @@ def test_clone_fetches_only_what_the_dag_needs(source, tmp_path, make_airstriker
     result = snakemake("-n", TARGET, dataset=clone, cwd=work)
     assert result.returncode == 0, result.stderr
     jobs = planned_jobs(result.stdout)
-    assert jobs["fetch_bk2"] == jobs["replay_run"] == 1, jobs
-    fetched_or_replayed = re.findall(r"rule (?:fetch_bk2|replay_run):\n(?:    .*\n)*?    wildcards: run=(\S+)",
-                                     result.stdout)
-    assert fetched_or_replayed == [RUNS[3]] * 2, fetched_or_replayed
+    assert jobs["fetch_session"] == jobs["replay_session"] == 1, jobs
+    fetched_or_replayed = re.findall(
+        r"rule (?:fetch_session|replay_session):\n(?:    .*\n)*?    wildcards: session=(\S+)", result.stdout)
+    assert fetched_or_replayed == [session(RUNS[3])] * 2, fetched_or_replayed
     result = snakemake("--cores", "2", TARGET, dataset=clone, cwd=work)
     assert result.returncode == 0, result.stderr
     assert annexed_here(clone, tmp_path) == [RUNS[3]]
@@ -147,9 +153,9 @@ def test_content_that_cannot_be_fetched_fails_its_run_alone_in_one_line(source, 
     result = snakemake("--cores", "2", "--keep-going", TARGET, dataset=clone, cwd=work)
     assert result.returncode != 0
     replay = work / "results" / "replay"
-    assert sorted(p.name.split("_states")[0] for p in replay.glob("*_states.parquet")) == [RUNS[0], RUNS[2]]
+    assert sorted(p.name.split("_states")[0] for p in replay.glob("*/*/*_states.parquet")) == [RUNS[0], RUNS[2]]
     missing = clone / lost.relative_to(source)
-    lines = (work / "results" / "logs" / "fetch" / f"{RUNS[1]}.log").read_text().strip().splitlines()
+    lines = (work / "results" / "logs" / "fetch" / f"{session(RUNS[1])}.log").read_text().strip().splitlines()
     assert len(lines) == 1, lines
     assert lines[0].startswith(f"error: {missing}: content not available; `datalad get -d {clone} {missing}` failed: "
                                "get(error):"), lines[0]

@@ -36,7 +36,7 @@ def built(tmp_path_factory, airstriker_state):
                                       root / "records" / f"{name}.json",
                                       invisible=get_game("airstriker").invisible_events))
     splits = assign_splits([parse_run_name(n) for n in names], seed=0)
-    written = build_dataset(records, root / "clips", splits, root / "out", event_counts(events))
+    written = build_dataset(records, splits, root / "out", event_counts(events))
     return root, splits, written
 
 

@@ -78,7 +78,7 @@ def test_override_replaces_entries(tmp_path):
 @pytest.mark.parametrize("text, message", [
     ("Kill: []\n", "non-empty list"),
     ("Kill: ['{unknown_field}']\n", "unknown field"),
-    ("- a\n- b\n", "expected a mapping"),  # the shared YAML loader's answer
+    ("- a\n- b\n", "bad.yaml: expected a mapping"),
 ])
 def test_bad_descriptions_name_the_file(tmp_path, text, message):
     path = tmp_path / "bad.yaml"

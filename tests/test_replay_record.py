@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from shinobi_tools.games import get_game
-from shinobi_tools.naming import find_runs, parse_run_name
+from shinobi_tools.naming import discover_runs, parse_run_name
 from shinobi_tools.replay.bk2 import press_events, read_bk2
 from shinobi_tools.replay.emulator import open_env
 from shinobi_tools.replay.record import PlayStyle, record_dataset, record_episode, record_run, style_for_subject
@@ -76,7 +76,7 @@ def test_record_dataset_names_and_styles(tmp_path):
         assert path.parent == tmp_path / run.folder
         assert run.task == "airstriker" and run.level == "1" and run.rep == "01"
         assert len(run.subject) == 2 and len(run.session) == 3 and len(run.run) == 2
-    assert [r.stem for r in find_runs(tmp_path)] == sorted(p.name.removesuffix(".bk2") for p in paths)
+    assert [r.stem for r in discover_runs(tmp_path).runs] == sorted(p.name.removesuffix(".bk2") for p in paths)
     assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".")]  # no temp files left
     assert style_for_subject(5, 1) != style_for_subject(5, 2)
     assert style_for_subject(5, 1) == style_for_subject(5, 1)

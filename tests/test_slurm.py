@@ -25,7 +25,13 @@ pytestmark = pytest.mark.slow
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 PROFILE = REPO_ROOT / "profiles" / "narval"
 TARGET = "results/events/event_counts.tsv"
-RUNS = [f"sub-0{s}_ses-001_task-airstriker_run-01_level-1_rep-01" for s in (1, 2)]
+#: Four runs in three sessions (one session job each, all bundled into one group submission by the profile).
+RUNS = ["sub-01_ses-001_task-airstriker_run-01_level-1_rep-01", "sub-01_ses-001_task-airstriker_run-01_level-1_rep-02",
+        "sub-01_ses-002_task-airstriker_run-01_level-1_rep-01", "sub-02_ses-001_task-airstriker_run-01_level-1_rep-01"]
+
+
+def folder(run: str) -> str:
+    return f"{run[:6]}/{run[7:14]}"
 
 
 @pytest.fixture(scope="module")
@@ -60,21 +66,20 @@ def test_profile_dry_run_accepts_rules_that_do_not_exist_yet(tmp_path, make_airs
     (tmp_path / "work").mkdir()
     result = snakemake("-n", "--profile", str(PROFILE), TARGET, dataset=tmp_path / "dataset", cwd=tmp_path / "work")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "replay_run" in result.stdout and "slurm_account=def-<pi>" in result.stdout
+    assert "replay_session" in result.stdout and "slurm_account=def-<pi>" in result.stdout
 
 
 def test_workflow_through_slurm_gives_the_local_outputs(cluster, tmp_path, make_airstriker_bk2):
     dataset = tmp_path / "dataset"
     for seed, run in enumerate(RUNS, start=1):
-        make_airstriker_bk2(f"{run}.bk2", frames=120, seed=seed,
-                            folder=dataset / run[:6] / "ses-001" / "gamelogs")
+        make_airstriker_bk2(f"{run}.bk2", frames=120, seed=seed, folder=dataset / folder(run) / "gamelogs")
     local, remote = tmp_path / "local", tmp_path / "slurm"
     local.mkdir(), remote.mkdir()
 
-    # The Narval profile with only the site values this cluster cannot share.
+    # The Narval profile with only the site values this cluster cannot share (and its 2 cores).
     profile = yaml.safe_load((PROFILE / "config.yaml").read_text())
     profile["default-resources"].update(slurm_account="def-test", slurm_partition=PARTITION)
-    profile.update({"slurm-status-command": "squeue", "slurm-init-seconds-before-status-checks": 2,
+    profile.update({"cores": 2, "slurm-status-command": "squeue", "slurm-init-seconds-before-status-checks": 2,
                     "slurm-keep-successful-logs": True})
     (tmp_path / "profile").mkdir()
     (tmp_path / "profile" / "config.yaml").write_text(yaml.safe_dump(profile))
@@ -85,23 +90,21 @@ def test_workflow_through_slurm_gives_the_local_outputs(cluster, tmp_path, make_
     result = snakemake("--profile", str(tmp_path / "profile"), TARGET, dataset=dataset, cwd=remote, env=cluster.env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:] + cluster.logs()
 
-    # Every job but the local ones went through sbatch: its SLURM id is in Snakemake's log, SLURM ran it to
-    # completion, and its SLURM log sits under the rule's name (one per replay, named by the SLURM id).
+    # The per-session jobs went through sbatch bundled: the profile's groups put each session's replay and events
+    # in one group and group-components puts up to 10 sessions in one submission, so the 7 planned jobs (3 replays,
+    # 3 events, the gather) are 2 SLURM jobs; SLURM ran each to completion.
     log = result.stdout + result.stderr
-    ids = re.findall(r"has been submitted with SLURM jobid (\d+)", log)
+    ids = set(re.findall(r"has been submitted with SLURM jobid (\d+)", log))
     planned = dict(re.findall(r"^(\w+)\s+(\d+)$", log.split("Job stats:")[1].split("total")[0], re.MULTILINE))
-    assert len(set(ids)) == sum(int(n) for rule, n in planned.items() if rule != "all") > 0, log[-3000:]
+    assert planned["replay_session"] == planned["events_session"] == "3" and planned["events_counts"] == "1"
+    assert len(ids) == 2, log[-3000:]
     states = dict(line.split() for line in cluster.run("squeue", "--noheader", "--states=all",
                                                        "--format=%i %T").stdout.splitlines())
     assert all(states.get(i) == "COMPLETED" for i in ids), states
-    replay_logs = sorted((remote / ".snakemake" / "slurm_logs" / "rule_replay_run").glob("*/*.log"))
-    assert sorted(p.parent.name for p in replay_logs) == RUNS
-    assert {p.stem for p in replay_logs} <= set(ids)
 
     assert (remote / TARGET).read_bytes() == (local / TARGET).read_bytes()
     for run in RUNS:
-        expected = pd.read_parquet(local / "results" / "replay" / f"{run}_states.parquet")
-        pd.testing.assert_frame_equal(pd.read_parquet(remote / "results" / "replay" / f"{run}_states.parquet"),
-                                      expected)
-        assert (remote / "results" / "replay" / f"{run}.mp4").read_bytes() == \
-            (local / "results" / "replay" / f"{run}.mp4").read_bytes()
+        replay = f"results/replay/{folder(run)}/{run}"
+        pd.testing.assert_frame_equal(pd.read_parquet(remote / f"{replay}_states.parquet"),
+                                      pd.read_parquet(local / f"{replay}_states.parquet"))
+        assert (remote / f"{replay}.mp4").read_bytes() == (local / f"{replay}.mp4").read_bytes()

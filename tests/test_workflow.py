@@ -46,7 +46,7 @@ def test_dry_run_lists_one_job_per_run_and_stage(tiny_dataset, tmp_path):
     result = snakemake("-n", dataset=tiny_dataset, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     jobs = planned_jobs(result.stdout)
-    assert jobs["replay_run"] == 3 and jobs["events_extract"] == 3 and jobs["events_counts"] == 1
+    assert jobs["replay_session"] == 3 and jobs["events_session"] == 3 and jobs["events_counts"] == 1
     assert jobs["spotter_train"] == jobs["vlm_train"] == jobs["vlm_annotate"] == jobs["evaluate_metrics"] == 1
 
 
@@ -60,13 +60,13 @@ def test_run_then_add_a_run_reruns_only_that_run(tiny_dataset, tmp_path, make_ai
     result = snakemake("--cores", "2", dataset=tiny_dataset, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     replay = tmp_path / "results" / "replay"
-    tables = sorted(replay.glob("*_states.parquet"))
+    tables = sorted(replay.glob("sub-*/ses-*/*_states.parquet"))
     assert len(tables) == 3 and all(len(pd.read_parquet(t)) == 240 for t in tables)
-    assert len(list(replay.glob("*.mp4"))) == 3
-    assert len(list((tmp_path / "results" / "benchmarks" / "replay").glob("*.tsv"))) == 3
+    assert len(list(replay.glob("sub-*/ses-*/*.mp4"))) == 3
+    assert len(list((tmp_path / "results" / "benchmarks" / "replay").glob("sub-*/ses-*.tsv"))) == 3
     events = tmp_path / "results" / "events"
     for suffix in ("_events.tsv", "_events.json", "_summary.json", ".srt", ".vtt", ".eaf"):
-        assert len(list(events.glob(f"sub-*{suffix}"))) == 3, suffix
+        assert len(list(events.glob(f"sub-*/ses-*/sub-*{suffix}"))) == 3, suffix
     metrics = pd.read_csv(tmp_path / "results" / "evaluation" / "metrics.tsv", sep="\t")
     assert set(metrics["model"]) == {"prior", "periodic", "spotter", "vidllm", "vidllm_text"} and "ALL" in set(metrics["event_type"])
     assert (tmp_path / "results" / "models" / "vidllm" / "final" / "config.json").exists()
@@ -82,7 +82,7 @@ def test_run_then_add_a_run_reruns_only_that_run(tiny_dataset, tmp_path, make_ai
     result = snakemake("-n", dataset=tiny_dataset, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     jobs = planned_jobs(result.stdout)
-    assert jobs["replay_run"] == 1 and jobs["events_extract"] == 1 and jobs["events_counts"] == 1
+    assert jobs["replay_session"] == 1 and jobs["events_session"] == 1 and jobs["events_counts"] == 1
     assert "sub-03_ses-001" in result.stdout and "sub-01_ses-001_task-airstriker_run-01_level-1_rep-01.bk2" not in result.stdout
 
 
@@ -95,9 +95,9 @@ def test_a_corrupt_run_fails_alone_with_keep_going(tiny_dataset, tmp_path):
                        cwd=tmp_path)
     assert result.returncode != 0
     replay = tmp_path / "results" / "replay"
-    assert len(list(replay.glob("*_states.parquet"))) == 3
-    assert not list(replay.glob("sub-09*"))
-    log = (tmp_path / "results" / "logs" / "replay" / "sub-09_ses-001_task-airstriker_run-01_level-1_rep-01.log").read_text()
+    assert len(list(replay.glob("sub-*/ses-*/*_states.parquet"))) == 3
+    assert not (replay / "sub-09").exists()
+    log = (tmp_path / "results" / "logs" / "replay" / "sub-09" / "ses-001.log").read_text()
     assert log.strip().splitlines() == [
         f"error: {bad / 'sub-09_ses-001_task-airstriker_run-01_level-1_rep-01.bk2'}: not a valid bk2 (not a zip "
         "archive); re-export or re-record the replay"

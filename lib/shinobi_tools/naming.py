@@ -50,9 +50,14 @@ class RunName:
         return "_".join(parts)
 
     @property
+    def session_folder(self) -> str:
+        """The run's session, ``sub-01/ses-003``: the unit of the workflow's per-run jobs and of result folders."""
+        return f"sub-{self.subject}/ses-{self.session}"
+
+    @property
     def folder(self) -> Path:
         """Where CNeuroMod keeps this run's replay, relative to the dataset root."""
-        return Path(f"sub-{self.subject}") / f"ses-{self.session}" / "gamelogs"
+        return Path(self.session_folder) / "gamelogs"
 
 
 def run_of(path: str | Path) -> str:
@@ -76,21 +81,48 @@ def parse_run_name(name: str | Path) -> RunName:
     return RunName(**match.groupdict())
 
 
-def find_runs(root: str | Path, extension: str = ".bk2") -> list[RunName]:
-    """Every run under ``root`` whose file name parses, sorted; symlinks count even when broken (annexed)."""
+@dataclass(frozen=True)
+class Discovery:
+    """The runs of a dataset folder, and the files it ignored with the reason of each."""
+
+    runs: list[RunName]
+    ignored: list[tuple[Path, str]]
+
+    def warning(self) -> str | None:
+        """One warning naming every ignored file and why (None when nothing was ignored)."""
+        if not self.ignored:
+            return None
+        items = "; ".join(f"{path} ({reason})" for path, reason in self.ignored)
+        return f"warning: {len(self.ignored)} file(s) ignored: {items}"
+
+
+def discover_runs(root: str | Path, annexed_ok: bool = True, extension: str = ".bk2") -> Discovery:
+    """Every run under ``root`` in the layout ``sub-XX/ses-YYY/gamelogs/<run>.bk2``, sorted, and what was ignored:
+    files elsewhere or whose name does not parse, files in another run's folder, duplicates and — unless
+    ``annexed_ok`` (a DataLad dataset, whose content is fetched per run) — annexed files without content."""
     root = Path(root)
     if not root.is_dir():
         raise InputError(f"{root}: dataset folder not found; set `dataset` in config/config.yaml (a DataLad dataset: "
                          f"`datalad clone URL {root}`)")
-    runs = set()
-    for path in root.glob(f"sub-*/ses-*/gamelogs/*{extension}"):
+    runs: dict[str, RunName] = {}
+    ignored: list[tuple[Path, str]] = []
+    for path in sorted(root.rglob(f"*{extension}")):
+        if any(part.startswith(".") for part in path.relative_to(root).parts):
+            continue  # .git, .datalad and other hidden folders
         match = _PATTERN.match(path.name)
-        if match is None:
+        if match is None or RunName(**match.groupdict()).stem + extension != path.name:
+            ignored.append((path, "name is not sub-XX_ses-YYY_task-NAME_run-NN[_level-L][_rep-RR]" + extension))
             continue
         run = RunName(**match.groupdict())
-        if run.stem + extension == path.name:
-            runs.add(run)
-    return sorted(runs, key=lambda run: run.stem)
+        if path.parent.relative_to(root) != run.folder:
+            ignored.append((path, f"in the wrong folder: its name says {run.folder}"))
+        elif path.is_symlink() and not path.exists() and not annexed_ok:
+            ignored.append((path, "annexed without content: `datalad get` it, or use the DataLad dataset itself"))
+        elif run.stem in runs:
+            ignored.append((path, "a second file of the same run"))
+        else:
+            runs[run.stem] = run
+    return Discovery(sorted(runs.values(), key=lambda run: run.stem), ignored)
 
 
 def annex_key(path: str | Path) -> str:

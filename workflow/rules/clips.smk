@@ -1,18 +1,15 @@
-# Stage 4a: per-run clips (sliding windows + event-centred) and their question-answer records.
+# Stage 4a: per-run clips (sliding windows + event-centred) and their question-answer records, one job per session.
 
 CLIPS = config["clips"]
 
 
-rule clips_cut:
+rule clips_session:
     input:
-        video=f"{RESULTS}/replay/{{run}}.mp4",
-        states=f"{RESULTS}/replay/{{run}}_states.parquet",
-        events=f"{RESULTS}/events/{{run}}_events.tsv",
+        replay=f"{RESULTS}/replay/{{session}}",
+        events=f"{RESULTS}/events/{{session}}",
     output:
-        clips=directory(f"{RESULTS}/clips/{{run}}"),
-        records=f"{RESULTS}/clips/{{run}}.json",
+        clips=directory(f"{RESULTS}/clips/{{session}}"),
     params:
-        out_dir=lambda wildcards, output: Path(output.clips).parent,
         game=GAME,
         options=(
             f"--length {CLIPS['length']} --stride {CLIPS['stride']} --clip-fps {CLIPS['fps']} "
@@ -20,15 +17,14 @@ rule clips_cut:
             f"--point-queries {CLIPS['point_queries']} --seed {CLIPS['seed']}"
         ),
     log:
-        f"{RESULTS}/logs/clips/{{run}}.log",
+        f"{RESULTS}/logs/clips/{{session}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/clips/{{run}}.tsv"
+        f"{RESULTS}/benchmarks/clips/{{session}}.tsv"
     resources:
         mem_mb=1500,
-        runtime=20,
+        runtime=lambda wildcards: 10 + len(SESSIONS[wildcards.session]),
     conda:
         "../envs/replay.yaml"
     shell:
-        "python -m shinobi_tools clips {params.game} --video {input.video:q} --states {input.states:q} "
-        "--events {input.events:q} --out-dir {params.out_dir:q} --records {output.records:q} {params.options} "
-        "> {log:q} 2>&1"
+        "python -m shinobi_tools clips {params.game} --replay-dir {input.replay:q} --events-dir {input.events:q} "
+        "--out-dir {output.clips:q} {params.options} > {log:q} 2>&1"

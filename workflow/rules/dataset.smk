@@ -17,9 +17,9 @@ rule dataset_splits:
 
 rule dataset_build:
     input:
-        records=expand(f"{RESULTS}/clips/{{run}}.json", run=RUNS),
-        splits=rules.dataset_splits.output.splits,
-        counts=rules.events_counts.output.counts,
+        clips=expand(f"{RESULTS}/clips/{{session}}", session=SESSIONS),
+        splits=f"{DATASET_OUT}/splits_assigned.tsv",
+        counts=f"{RESULTS}/events/event_counts.tsv",
     output:
         llava=[f"{DATASET_OUT}/llava/{split}.json" for split in ("train", "val", "test")],
         llamafactory=[f"{DATASET_OUT}/llamafactory/{split}.json" for split in ("train", "val", "test")],
@@ -31,12 +31,11 @@ rule dataset_build:
             category="Dataset",
         ),
     params:
-        clips_root=lambda wildcards, input: Path(input.records[0]).parent,
         out_dir=lambda wildcards, output: Path(output.splits).parent,
     log:
         f"{RESULTS}/logs/dataset/build.log",
     conda:
         "../envs/replay.yaml"
     shell:
-        "python -m shinobi_tools dataset {input.records:q} --clips-root {params.clips_root:q} "
-        "--splits {input.splits:q} --counts {input.counts:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"
+        "python -m shinobi_tools dataset {input.clips:q} --splits {input.splits:q} --counts {input.counts:q} "
+        "--out-dir {params.out_dir:q} > {log:q} 2>&1"

@@ -6,13 +6,14 @@ PREDICTIONS = f"{RESULTS}/predictions"
 
 rule evaluate_baselines:
     input:
-        train_events=expand(f"{RESULTS}/events/{{run}}_events.tsv", run=RUNS_IN["train"]),
-        train_summaries=expand(f"{RESULTS}/events/{{run}}_summary.json", run=RUNS_IN["train"]),
-        test_summaries=expand(f"{RESULTS}/events/{{run}}_summary.json", run=RUNS_IN["test"]),
+        events=expand(f"{RESULTS}/events/{{session}}", session=sessions_of(RUNS_IN["train"] + RUNS_IN["test"])),
     output:
         prior=expand(f"{PREDICTIONS}/prior/{{run}}_events.tsv", run=RUNS_IN["test"]),
         periodic=expand(f"{PREDICTIONS}/periodic/{{run}}_events.tsv", run=RUNS_IN["test"]),
     params:
+        train_events=[run_file("events", run, "_events.tsv") for run in RUNS_IN["train"]],
+        train_summaries=[run_file("events", run, "_summary.json") for run in RUNS_IN["train"]],
+        test_summaries=[run_file("events", run, "_summary.json") for run in RUNS_IN["test"]],
         out_dir=lambda wildcards, output: Path(output.prior[0]).parent.parent,
         seed=EVALUATION["seed"],
         game=GAME,
@@ -21,14 +22,14 @@ rule evaluate_baselines:
     conda:
         "../envs/events.yaml"
     shell:
-        "python -m shinobi_tools baselines --train-events {input.train_events:q} "
-        "--train-summaries {input.train_summaries:q} --test-summaries {input.test_summaries:q} "
+        "python -m shinobi_tools baselines --train-events {params.train_events:q} "
+        "--train-summaries {params.train_summaries:q} --test-summaries {params.test_summaries:q} "
         "--out-dir {params.out_dir:q} --seed {params.seed} {params.game} > {log:q} 2>&1"
 
 
 rule evaluate_metrics:
     input:
-        truth=expand(f"{RESULTS}/events/{{run}}_events.tsv", run=RUNS_IN["test"]),
+        events=expand(f"{RESULTS}/events/{{session}}", session=sessions_of(RUNS_IN["test"])),
         predictions=expand(f"{PREDICTIONS}/{{model}}/{{run}}_events.tsv", model=models(), run=RUNS_IN["test"]),
     output:
         metrics=report(
@@ -37,6 +38,7 @@ rule evaluate_metrics:
             category="Evaluation",
         ),
     params:
+        truth=[run_file("events", run, "_events.tsv") for run in RUNS_IN["test"]],
         models=" ".join(shlex.quote(f"{model}={PREDICTIONS}/{model}") for model in models()),
         game=GAME,
         tolerances=" ".join(map(str, EVALUATION["tolerances"])),
@@ -45,5 +47,5 @@ rule evaluate_metrics:
     conda:
         "../envs/events.yaml"
     shell:
-        "python -m shinobi_tools metrics-table --truth {input.truth:q} --model {params.models} "
+        "python -m shinobi_tools metrics-table --truth {params.truth:q} --model {params.models} "
         "{params.game} --tolerances {params.tolerances} --out {output.metrics:q} > {log:q} 2>&1"

@@ -1,14 +1,15 @@
-# Stage 2: replay each run's bk2 in stable-retro → frame-exact mp4 + per-frame states table.
+# Stage 2: replay each session's bk2s in stable-retro → frame-exact mp4s + per-frame states tables.
 
 
-rule replay_run:
+rule replay_session:
     input:
-        bk2=bk2_path,
+        bk2s=session_bk2s,
     output:
-        states=f"{RESULTS}/replay/{{run}}_states.parquet",
-        video=f"{RESULTS}/replay/{{run}}.mp4" if config["replay"]["video"] else [],
+        replay=directory(f"{RESULTS}/replay/{{session}}"),
     params:
-        out_dir=lambda wildcards, output: Path(output.states).parent,
+        bk2s=lambda wildcards, input: (
+            session_files(wildcards, input.bk2s, ".bk2") if DATALAD else list(input.bk2s)
+        ),
         game=config["game"],
         options=" ".join(
             [
@@ -20,15 +21,15 @@ rule replay_run:
             ]
         ),
     log:
-        f"{RESULTS}/logs/replay/{{run}}.log",
+        f"{RESULTS}/logs/replay/{{session}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/replay/{{run}}.tsv"
+        f"{RESULTS}/benchmarks/replay/{{session}}.tsv"
     threads: 2  # emulation and video encoding run in two processes
     resources:
         mem_mb=2000,
-        runtime=30,
+        runtime=lambda wildcards: 10 + 2 * len(SESSIONS[wildcards.session]),
     conda:
         "../envs/replay.yaml"
     shell:
-        "python -m shinobi_tools replay {input.bk2:q} --out-dir {params.out_dir:q} --game {params.game} "
+        "python -m shinobi_tools replay {params.bk2s:q} --out-dir {output.replay:q} --game {params.game} "
         "{params.options} --quiet > {log:q} 2>&1"

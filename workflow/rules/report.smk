@@ -1,4 +1,5 @@
-# The report's figures: results table bars, per-test-run timelines, dataset statistics, the config used.
+# The report's figures: results table bars, timelines of a sample of test runs (report.timelines), dataset
+# statistics, the config used.
 # `snakemake --report results/report.html` collects every output wrapped in report().
 
 FIGURES = f"{RESULTS}/report"
@@ -6,7 +7,7 @@ FIGURES = f"{RESULTS}/report"
 
 rule report_f1_bars:
     input:
-        metrics=rules.evaluate_metrics.output.metrics,
+        metrics=f"{RESULTS}/evaluation/metrics.tsv",
     output:
         figure=report(f"{FIGURES}/f1_bars.png", caption="../report/f1_bars.rst", category="Evaluation"),
     log:
@@ -19,7 +20,7 @@ rule report_f1_bars:
 
 rule report_timeline:
     input:
-        truth=f"{RESULTS}/events/{{run}}_events.tsv",
+        events=lambda wildcards: f"{RESULTS}/events/{RUNS[wildcards.run].session_folder}",
         predictions=expand(f"{PREDICTIONS}/{{model}}/{{{{run}}}}_events.tsv", model=models()),
     output:
         figure=report(
@@ -29,6 +30,7 @@ rule report_timeline:
             labels={"run": "{run}"},
         ),
     params:
+        truth=lambda wildcards: run_file("events", wildcards.run, "_events.tsv"),
         models=lambda wildcards, input: " ".join(
             shlex.quote(f"{model}={path}") for model, path in zip(models(), input.predictions)
         ),
@@ -38,13 +40,13 @@ rule report_timeline:
     conda:
         "../envs/events.yaml"
     shell:
-        "python -m shinobi_tools plot timeline truth={input.truth:q} {params.models} --title {wildcards.run} "
+        "python -m shinobi_tools plot timeline truth={params.truth:q} {params.models} --title {wildcards.run} "
         "{params.game} --out {output.figure:q} > {log:q} 2>&1"
 
 
 rule report_statistics:
     input:
-        statistics=rules.dataset_build.output.statistics,
+        statistics=f"{DATASET_OUT}/statistics.tsv",
     output:
         figure=report(f"{FIGURES}/split_statistics.png", caption="../report/statistics.rst", category="Dataset"),
     log:
@@ -68,12 +70,14 @@ rule report_config:
 
 rule report_preview:
     input:
-        video=f"{RESULTS}/replay/{RUNS_IN['test'][0]}.mp4" if RUNS_IN["test"] else [],
-        truth=f"{RESULTS}/events/{RUNS_IN['test'][0]}_events.tsv" if RUNS_IN["test"] else [],
-        predictions=expand(f"{PREDICTIONS}/{{model}}/{{run}}_events.tsv", model=models(), run=RUNS_IN["test"][:1]),
+        replay=expand(f"{RESULTS}/replay/{{session}}", session=sessions_of(PREVIEW_RUN)),
+        events=expand(f"{RESULTS}/events/{{session}}", session=sessions_of(PREVIEW_RUN)),
+        predictions=expand(f"{PREDICTIONS}/{{model}}/{{run}}_events.tsv", model=models(), run=PREVIEW_RUN),
     output:
         preview=report(f"{FIGURES}/preview.gif", caption="../report/preview.rst", category="Evaluation"),
     params:
+        video=[run_file("replay", run, ".mp4") for run in PREVIEW_RUN],
+        truth=[run_file("events", run, "_events.tsv") for run in PREVIEW_RUN],
         sources=lambda wildcards, input: " ".join(shlex.quote(f"{m}={p}") for m, p in zip(models(), input.predictions)),
         length=config["report"]["preview_seconds"],
     log:
@@ -81,14 +85,14 @@ rule report_preview:
     conda:
         "../envs/events.yaml"
     shell:
-        "python -m shinobi_tools preview {input.video:q} truth={input.truth:q} {params.sources} "
+        "python -m shinobi_tools preview {params.video:q} truth={params.truth:q} {params.sources} "
         "--length {params.length} --out {output.preview:q} > {log:q} 2>&1"
 
 
 rule report_training_curves:
     input:
-        spotter=rules.spotter_train.output.metrics if SPOTTER["enabled"] else [],
-        vidllm=rules.vlm_train.output.final if VLM["enabled"] else [],
+        spotter=f"{RESULTS}/models/spotter/metrics.tsv" if SPOTTER["enabled"] else [],
+        vidllm=f"{VLM_OUT}/final" if VLM["enabled"] else [],
     output:
         figure=report(f"{FIGURES}/training_curves.png", caption="../report/training_curves.rst", category="Method"),
     params:

@@ -6,17 +6,18 @@ SPOTTER = config["spotter"]
 
 rule spotter_train:
     input:
-        splits=rules.dataset_build.output.splits,
-        videos=expand(f"{RESULTS}/replay/{{run}}.mp4", run=RUNS_IN["train"] + RUNS_IN["val"]),
-        events=expand(f"{RESULTS}/events/{{run}}_events.tsv", run=RUNS_IN["train"] + RUNS_IN["val"]),
-        counts=rules.events_counts.output.counts,
+        splits=f"{DATASET_OUT}/splits.tsv",
+        replay=expand(f"{RESULTS}/replay/{{session}}", session=sessions_of(RUNS_IN["train"] + RUNS_IN["val"])),
+        events=expand(f"{RESULTS}/events/{{session}}", session=sessions_of(RUNS_IN["train"] + RUNS_IN["val"])),
+        counts=f"{RESULTS}/events/event_counts.tsv",
         config=repo_file(SPOTTER["config"]),
     output:
         checkpoint=f"{RESULTS}/models/spotter/spotter.pt",
         metrics=f"{RESULTS}/models/spotter/metrics.tsv",
     params:
-        video_dir=lambda wildcards, input: Path(input.videos[0]).parent,
-        events_dir=lambda wildcards, input: Path(input.events[0]).parent,
+        # The runs are found in their session folders under these (runs_from_splits).
+        video_dir=lambda wildcards, input: stage_folder(input.replay[0]),
+        events_dir=lambda wildcards, input: stage_folder(input.events[0]),
         out_dir=lambda wildcards, output: Path(output.checkpoint).parent,
         steps=f"--steps {SPOTTER['steps']}" if SPOTTER["steps"] else "",
         game=GAME,
@@ -38,11 +39,12 @@ rule spotter_train:
 
 rule spotter_predict:
     input:
-        checkpoint=rules.spotter_train.output.checkpoint,
-        videos=expand(f"{RESULTS}/replay/{{run}}.mp4", run=RUNS_IN["test"]),
+        checkpoint=f"{RESULTS}/models/spotter/spotter.pt",
+        replay=expand(f"{RESULTS}/replay/{{session}}", session=sessions_of(RUNS_IN["test"])),
     output:
         events=expand(f"{PREDICTIONS}/spotter/{{run}}_events.tsv", run=RUNS_IN["test"]),
     params:
+        videos=[run_file("replay", run, ".mp4") for run in RUNS_IN["test"]],
         out_dir=lambda wildcards, output: Path(output.events[0]).parent,
     log:
         f"{RESULTS}/logs/spotter/predict.log",
@@ -55,5 +57,5 @@ rule spotter_predict:
     conda:
         "../envs/ml.yaml"
     shell:
-        "python -m shinobi_tools spot {input.videos:q} --checkpoint {input.checkpoint:q} "
+        "python -m shinobi_tools spot {params.videos:q} --checkpoint {input.checkpoint:q} "
         "--out-dir {params.out_dir:q} > {log:q} 2>&1"

@@ -77,12 +77,13 @@ rule vlm_train:
 
 rule vlm_annotate:
     input:
-        model=rules.vlm_train.output.final,
-        videos=expand(f"{RESULTS}/replay/{{run}}.mp4", run=RUNS_IN["test"]),
+        model=f"{VLM_OUT}/final",
+        replay=expand(f"{RESULTS}/replay/{{session}}", session=sessions_of(RUNS_IN["test"])),
     output:
         events=expand(f"{PREDICTIONS}/vidllm/{{run}}_events.tsv", run=RUNS_IN["test"]),
         text=expand(f"{PREDICTIONS}/vidllm_text/{{run}}_events.tsv", run=RUNS_IN["test"]),
     params:
+        videos=[run_file("replay", run, ".mp4") for run in RUNS_IN["test"]],
         out_dir=lambda wildcards, output: Path(output.events[0]).parent,
         text_dir=lambda wildcards, output: Path(output.text[0]).parent,
     log:
@@ -97,5 +98,5 @@ rule vlm_annotate:
     conda:
         "../envs/ml.yaml"
     shell:
-        "python -m shinobi_tools annotate {input.videos:q} --model {input.model:q} --out-dir {params.out_dir:q} "
+        "python -m shinobi_tools annotate {params.videos:q} --model {input.model:q} --out-dir {params.out_dir:q} "
         "--text-out-dir {params.text_dir:q} > {log:q} 2>&1"

@@ -10,10 +10,9 @@ import argparse
 import sys
 
 from shinobi_tools.cli import dataset, evaluation, events, media, models, replay, report
+from shinobi_tools.cli.common import USER_ERROR
 from shinobi_tools.errors import ShinobiToolsError
 
-#: Exit code of a user error (argparse uses 2 for bad arguments too).
-USER_ERROR = 2
 _STAGES = (replay, events, media, dataset, models, evaluation, report)
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from shinobi_tools.errors import InputError
+from shinobi_tools.errors import InputError, ShinobiToolsError
 from shinobi_tools.games.definition import DEFAULT_VOCABULARY, VOCABULARIES
+
+#: Exit code of a user error (argparse uses 2 for bad arguments too).
+USER_ERROR = 2
 
 
 def add_command(sub, name: str, handler: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
@@ -74,3 +78,18 @@ def non_negative(kind: type = int) -> Callable[[str], float]:
 def formats(text: str) -> list[str]:
     """A comma-separated list of names (empty items dropped)."""
     return [item.strip() for item in (text or "").split(",") if item.strip()]
+
+
+def for_each(items: list, work: Callable[[object], object]) -> int:
+    """Apply ``work`` to every item; a user error on one is its own ``error:`` line and the others go on.
+    Returns the exit code: 0, or 2 when any item failed."""
+    failed = 0
+    for item in items:
+        try:
+            work(item)
+        except ShinobiToolsError as error:
+            print("error: " + " ".join(str(error).split()), file=sys.stderr)
+            failed += 1
+    if failed and len(items) > 1:
+        print(f"{failed} of {len(items)} failed; the others are done", file=sys.stderr)
+    return USER_ERROR if failed else 0

@@ -5,26 +5,41 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from shinobi_tools.cli.common import add_command, add_vocabulary_argument, game_of, non_negative, positive
+from shinobi_tools.cli.common import add_command, add_vocabulary_argument, for_each, game_of, non_negative, positive
+from shinobi_tools.errors import InputError
 
 
 def _clips(args: argparse.Namespace) -> int:
     from shinobi_tools.dataset.build import make_run_clips
     from shinobi_tools.dataset.clips import ClipOptions
     from shinobi_tools.dataset.qa import QAOptions
+    from shinobi_tools.naming import run_of
     from shinobi_tools.replay.states import frame_rate, read_states
 
     game = game_of(args)
-    states = read_states(args.states)
-    fps = args.fps or frame_rate(states)
     salient = tuple(game.salient_events)
     clip_options = ClipOptions(length=args.length, stride=args.stride, out_fps=args.clip_fps, width=args.width,
                                height=args.height, event_types=salient, seed=args.seed)
     qa_options = QAOptions(grounding_types=salient, point_queries=args.point_queries, seed=args.seed)
-    path = make_run_clips(args.video, args.events, len(states), fps, args.out_dir, clip_options, qa_options,
-                          args.records, invisible=game.invisible_events)
-    print(f"clips → {args.out_dir}, records → {path}")
-    return 0
+    if args.replay_dir is not None:   # every run of a folder: <run>.mp4 + <run>_states.parquet
+        if args.events_dir is None:
+            raise InputError(f"{args.replay_dir}: give --events-dir with --replay-dir")
+        runs = [(args.replay_dir / f"{run_of(s)}.mp4", s, args.events_dir / f"{run_of(s)}_events.tsv",
+                 args.out_dir / f"{run_of(s)}.json") for s in sorted(args.replay_dir.glob("*_states.parquet"))]
+    elif None in (args.video, args.states, args.events, args.records):
+        raise InputError("give --video, --states, --events and --records (one run) or --replay-dir and --events-dir")
+    else:
+        runs = [(args.video, args.states, args.events, args.records)]
+
+    def clips(run: tuple) -> None:
+        video, states_path, events, records = run
+        states = read_states(states_path)
+        fps = args.fps or frame_rate(states)
+        path = make_run_clips(video, events, len(states), fps, args.out_dir, clip_options, qa_options, records,
+                              invisible=game.invisible_events)
+        print(f"clips → {args.out_dir}, records → {path}")
+
+    return for_each(runs, clips)
 
 
 def _splits(args: argparse.Namespace) -> int:
@@ -48,7 +63,8 @@ def _dataset(args: argparse.Namespace) -> int:
 
     splits = read_splits_table(args.splits)
     counts = read_counts(args.counts) if args.counts else None
-    written = build_dataset(args.records, args.clips_root, splits, args.out_dir, counts)
+    records = [f for path in args.records for f in (sorted(path.glob("*.json")) if path.is_dir() else [path])]
+    written = build_dataset(records, splits, args.out_dir, counts)
     print(f"{len(written)} files → {args.out_dir}")
     return 0
 
@@ -57,11 +73,14 @@ def add_commands(sub) -> None:
     clips = add_command(sub, "clips", _clips, "cut one run's clips and write its question-answer records")
     clips.add_argument("--game", required=True)
     add_vocabulary_argument(clips, "--events (salient types: grounding questions and event-centred clips)")
-    clips.add_argument("--video", type=Path, required=True, help="the run's mp4")
-    clips.add_argument("--states", type=Path, required=True, help="the run's *_states.parquet")
-    clips.add_argument("--events", type=Path, required=True, help="the run's *_events.tsv")
+    clips.add_argument("--video", type=Path, help="the run's mp4")
+    clips.add_argument("--states", type=Path, help="the run's *_states.parquet")
+    clips.add_argument("--events", type=Path, help="the run's *_events.tsv")
+    clips.add_argument("--records", type=Path, help="JSON file of the run's QA records")
+    clips.add_argument("--replay-dir", type=Path, help="instead of one run: every <run>_states.parquet + <run>.mp4 "
+                       "of this folder (records go to OUT_DIR/<run>.json)")
+    clips.add_argument("--events-dir", type=Path, help="with --replay-dir: the folder of <run>_events.tsv")
     clips.add_argument("--out-dir", type=Path, required=True, help="clips go to OUT_DIR/<run>/")
-    clips.add_argument("--records", type=Path, required=True, help="JSON file of the run's QA records")
     clips.add_argument("--length", type=positive(), default=4.0, help="clip length in seconds (default: 4)")
     clips.add_argument("--stride", type=positive(), default=2.0,
                        help="seconds between window starts (default: 2)")
@@ -82,8 +101,8 @@ def add_commands(sub) -> None:
     splits.add_argument("--out", type=Path, required=True)
 
     dataset = add_command(sub, "dataset", _dataset, "gather clip records into LLaVA and LLaMA-Factory JSON files")
-    dataset.add_argument("records", type=Path, nargs="+", help="per-run QA record files")
-    dataset.add_argument("--clips-root", type=Path, required=True)
+    dataset.add_argument("records", type=Path, nargs="+",
+                         help="per-run QA record files, or folders of them (the clips beside them)")
     dataset.add_argument("--splits", type=Path, required=True, help="splits.tsv (run, split)")
     dataset.add_argument("--counts", type=Path, help="event_counts.tsv, for per-split statistics")
     dataset.add_argument("--out-dir", type=Path, required=True)

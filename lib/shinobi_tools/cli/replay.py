@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from shinobi_tools.cli.common import add_command, non_negative, positive
+from shinobi_tools.cli.common import add_command, for_each, non_negative, positive
 
 
 def _inspect(args: argparse.Namespace) -> int:
@@ -29,12 +29,12 @@ def _inspect(args: argparse.Namespace) -> int:
 def _replay(args: argparse.Namespace) -> int:
     from shinobi_tools.replay.run import replay_bk2
 
-    outputs = replay_bk2(
-        args.bk2, args.out_dir, game=args.game, video=not args.no_video, audio=args.audio,
-        fps=args.fps, preset=args.preset, crf=args.crf, progress=not args.quiet,
-    )
-    print(f"{outputs.n_frames} frames → {outputs.states}" + (f", {outputs.video}" if outputs.video else ""))
-    return 0
+    def replay(bk2: Path) -> None:
+        outputs = replay_bk2(bk2, args.out_dir, game=args.game, video=not args.no_video, audio=args.audio,
+                             fps=args.fps, preset=args.preset, crf=args.crf, progress=not args.quiet)
+        print(f"{outputs.n_frames} frames → {outputs.states}" + (f", {outputs.video}" if outputs.video else ""))
+
+    return for_each(args.bk2s, replay)
 
 
 def _record(args: argparse.Namespace) -> int:
@@ -46,6 +46,12 @@ def _record(args: argparse.Namespace) -> int:
     )
     print(f"{len(paths)} replays written under {args.out_dir}")
     return 0
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    from shinobi_tools.fetch import fetch_file
+
+    return for_each(args.files, lambda path: print(fetch_file(args.dataset, path, args.out_dir)))
 
 
 def _find_frame(args: argparse.Namespace) -> int:
@@ -67,8 +73,9 @@ def add_commands(sub) -> None:
     inspect.add_argument("bk2", type=Path)
     inspect.add_argument("--json", action="store_true", help="print one JSON object")
 
-    replay = add_command(sub, "replay", _replay, "replay a bk2 into an mp4 and a per-frame states table")
-    replay.add_argument("bk2", type=Path)
+    replay = add_command(sub, "replay", _replay, "replay bk2s into mp4s and per-frame states tables")
+    replay.add_argument("bk2s", type=Path, nargs="+", metavar="BK2", help="one or more bk2 files (a bad one does "
+                        "not stop the others; the exit code is then 2)")
     replay.add_argument("--out-dir", type=Path, required=True)
     replay.add_argument("--game", help="game definition name (default: from the bk2 header)")
     replay.add_argument("--no-video", action="store_true", help="write only the states table")
@@ -90,6 +97,11 @@ def add_commands(sub) -> None:
                         help="play time of each run, split into game attempts (reps) (default: 75)")
     record.add_argument("--seed", type=non_negative(), default=0, help="same seed, same input logs (default: 0)")
     record.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    fetch = add_command(sub, "fetch", _fetch, "get bk2s' content from a DataLad dataset and copy them to a folder")
+    fetch.add_argument("files", type=Path, nargs="+", help="files of the dataset (annexed)")
+    fetch.add_argument("--dataset", type=Path, required=True, help="the DataLad dataset's root")
+    fetch.add_argument("--out-dir", type=Path, required=True, help="where the copies go")
 
     find = add_command(sub, "find-frame", _find_frame, "first frame where per-frame variables meet a condition")
     find.add_argument("states", type=Path, help="a run's *_states.parquet")

@@ -15,6 +15,7 @@ import pandas as pd
 from shinobi_tools.dataset.clips import ClipOptions, cut_clips, plan_clips
 from shinobi_tools.dataset.qa import QAOptions, run_records
 from shinobi_tools.dataset.splits import SPLITS
+from shinobi_tools.errors import InputError
 from shinobi_tools.events.tsv import read_events_tsv
 from shinobi_tools.events.vocabulary import targets
 from shinobi_tools.files import write_json
@@ -40,6 +41,17 @@ def to_llamafactory(record: dict, video: str) -> dict:
     return {"id": record["id"], "messages": messages, "videos": [video], "events": record["events"]}
 
 
+def read_records(path: str | Path) -> list[dict]:
+    """A run's QA records (from :func:`make_run_clips`)."""
+    try:
+        records = json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(f"{path}: not a readable records file ({type(error).__name__}); rerun the clips stage") from None
+    if not isinstance(records, list) or not all(isinstance(r, dict) and {"run", "video"} <= set(r) for r in records):
+        raise InputError(f"{path}: not a records file (a list of clip records); rerun the clips stage")
+    return records
+
+
 def dataset_info(names: list[str]) -> dict:
     """LLaMA-Factory's ``dataset_info.json`` entries for the split files."""
     return {
@@ -53,22 +65,25 @@ def dataset_info(names: list[str]) -> dict:
     }
 
 
-def build_dataset(record_files: list[str | Path], clips_root: str | Path, splits: pd.DataFrame,
-                  out_dir: str | Path, counts: pd.DataFrame | None = None) -> dict[str, Path]:
+def build_dataset(record_files: list[str | Path], splits: pd.DataFrame, out_dir: str | Path,
+                  counts: pd.DataFrame | None = None) -> dict[str, Path]:
     """Write ``llava/<split>.json``, ``llamafactory/<split>.json`` + ``dataset_info.json``, ``splits.tsv``
     and ``statistics.tsv`` (events per type per split, from ``counts`` if given, else from the clips)."""
-    out_dir, clips_root = Path(out_dir), Path(clips_root)
+    out_dir = Path(out_dir)
     split_of = dict(zip(splits["run"], splits["split"]))
     by_split: dict[str, list[dict]] = {name: [] for name in SPLITS}
     for path in record_files:
-        for record in json.loads(Path(path).read_text()):
-            by_split[split_of[record["run"]]].append(record)
+        for record in read_records(path):
+            if record["run"] not in split_of:
+                raise InputError(f"{path}: run {record['run']} is not in the splits table; rebuild the splits")
+            # Clip paths become relative to the record file's folder (where the clips are).
+            by_split[split_of[record["run"]]].append(dict(record, video=str(Path(path).parent / record["video"])))
     written = {}
     for fmt, convert in (("llava", to_llava), ("llamafactory", to_llamafactory)):
         folder = out_dir / fmt
         folder.mkdir(parents=True, exist_ok=True)
         for name, records in by_split.items():
-            items = [convert(r, os.path.relpath(clips_root / r["video"], folder)) for r in records]
+            items = [convert(r, os.path.relpath(r["video"], folder)) for r in records]
             written[f"{fmt}_{name}"] = write_json(folder / f"{name}.json", items)
     written["dataset_info"] = write_json(out_dir / "llamafactory" / "dataset_info.json", dataset_info(list(SPLITS)))
     splits[["run", "split"]].to_csv(out_dir / "splits.tsv", sep="\t", index=False)
@@ -97,7 +112,8 @@ def split_statistics(splits: pd.DataFrame, counts: pd.DataFrame | None, by_split
 def make_run_clips(video: str | Path, events_tsv: str | Path, n_frames: int, fps: float, out_dir: str | Path,
                    clip_options: ClipOptions, qa_options: QAOptions, records_json: str | Path,
                    invisible: tuple[str, ...] = ()) -> Path:
-    """Plan and cut one run's clips into ``out_dir/<run>/`` and write its QA records to ``records_json``.
+    """Plan and cut one run's clips into ``out_dir/<run>/`` and write its QA records to ``records_json`` (clip
+    paths relative to that file's folder).
 
     The records hold the run's :func:`~shinobi_tools.events.vocabulary.targets`: neither the ``gym-retro_game`` row
     (the repetition itself) nor the game's ``invisible`` types (inputs nothing on screen shows).
@@ -105,6 +121,7 @@ def make_run_clips(video: str | Path, events_tsv: str | Path, n_frames: int, fps
     run = run_of(events_tsv)
     events = targets(read_events_tsv(events_tsv), invisible)
     plan = plan_clips(run, n_frames, fps, clip_options, events)
-    cut_clips(video, plan, Path(out_dir) / run, clip_options, source_fps=fps)
-    records = run_records(run, plan, events, fps, qa_options, video_folder=run)
-    return write_json(records_json, records)
+    clips = Path(out_dir) / run
+    cut_clips(video, plan, clips, clip_options, source_fps=fps)
+    folder = os.path.relpath(clips, Path(records_json).parent)
+    return write_json(records_json, run_records(run, plan, events, fps, qa_options, video_folder=folder))

@@ -53,6 +53,12 @@ def assign_splits(
     return table.sort_values("run").reset_index(drop=True)
 
 
+def sample_runs(runs: list[str], count: int, seed: int = 0) -> list[str]:
+    """``count`` of ``runs`` in a seeded hash order (a stable sample: adding runs keeps the earlier picks unless a
+    new run hashes before them), sorted by name."""
+    return sorted(sorted(runs, key=lambda run: _unit_hash(f"sample:{seed}:{run}"))[:count])
+
+
 def _unit_hash(text: str) -> float:
     """A stable position in [0, 1) for a group: adding runs never moves the others."""
     return int(hashlib.sha256(text.encode()).hexdigest()[:12], 16) / 16**12

@@ -17,12 +17,14 @@ import torch
 import yaml
 from torch import nn
 
+from shinobi_tools.dataset.splits import read_splits_table
 from shinobi_tools.errors import InputError
 from shinobi_tools.files import atomic_output, ensure_folder
 from shinobi_tools.models.peaks import PeakSettings, tune_peaks
 from shinobi_tools.models.spotter.config import SpotterConfig
 from shinobi_tools.models.spotter.data import TrainingRun, WindowSampler, load_runs, onset_frames
 from shinobi_tools.models.spotter.net import SpotterNet, run_logits
+from shinobi_tools.naming import parse_run_name
 
 CHECKPOINT_NAME = "spotter.pt"
 METRICS_COLUMNS = ["step", "epoch", "loss", "val_loss", "lr", "seconds"]
@@ -32,15 +34,19 @@ SETTINGS_FPS = 59.922743
 
 def runs_from_splits(splits_tsv: str | Path, video_dir: str | Path, events_dir: str | Path,
                      split: str) -> list[tuple[Path, Path]]:
-    """``(video_dir/<run>.mp4, events_dir/<run>_events.tsv)`` for each run of one split, sorted."""
-    table = pd.read_csv(splits_tsv, sep="\t")
+    """``(<run>.mp4, <run>_events.tsv)`` for each run of one split, sorted: found in ``video_dir`` /
+    ``events_dir`` themselves or in their ``sub-XX/ses-YYY`` session folders (the workflow's layout)."""
+    table = read_splits_table(splits_tsv)
     runs = []
     for run in sorted(table.loc[table["split"] == split, "run"]):
-        pair = (Path(video_dir) / f"{run}.mp4", Path(events_dir) / f"{run}_events.tsv")
-        missing = [str(p) for p in pair if not p.exists()]
-        if missing:
-            raise InputError(f"{missing[0]} is missing; run the replay and events stages first")
-        runs.append(pair)
+        session = parse_run_name(run).session_folder
+        pair = []
+        for folder, name in ((Path(video_dir), f"{run}.mp4"), (Path(events_dir), f"{run}_events.tsv")):
+            found = [p for p in (folder / name, folder / session / name) if p.exists()]
+            if not found:
+                raise InputError(f"{folder / session / name} is missing; run the replay and events stages first")
+            pair.append(found[0])
+        runs.append(tuple(pair))
     return runs
 
 
