@@ -20,6 +20,7 @@ import pandas as pd
 
 from shinobi_tools.evaluation.metrics import evaluate
 from shinobi_tools.evaluation.tables import read_runs
+from shinobi_tools.events.vocabulary import targets
 from shinobi_tools.games import get_game
 from shinobi_tools.models.spotter.config import SpotterConfig
 from shinobi_tools.models.spotter.spot import Spotter
@@ -33,13 +34,15 @@ def main() -> None:
     parser.add_argument("--configs", default="2:1,2:0,4:1,8:0,15:0", help="stride:label_radius pairs")
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--game", default="airstriker")
+    parser.add_argument("--vocabulary", default="cneuromod", help="the vocabulary of results/events")
     args = parser.parse_args()
     r = args.results
     splits = r / "dataset" / "splits.tsv"
     train, val = (runs_from_splits(splits, r / "replay", r / "events", s) for s in ("train", "val"))
     test = runs_from_splits(splits, r / "replay", r / "events", "test")
-    types = sorted(set(read_runs([e for _, e in train])["trial_type"]))
-    salient = tuple(get_game(args.game).salient_events)
+    game = get_game(args.game).for_vocabulary(args.vocabulary)
+    types = sorted(set(targets(read_runs([e for _, e in train]), game.invisible_events)["trial_type"]))
+    salient = tuple(game.salient_events)
     truth = read_runs([e for _, e in test])
     base = SpotterConfig.from_yaml(Path(__file__).resolve().parents[1] / "config" / "spotter_demo.yaml")
     print(f"| stride | fps | label radius | window (frames) | train s | {' | '.join(salient)} | SALIENT |")
@@ -54,7 +57,7 @@ def main() -> None:
             seconds = time.perf_counter() - began
             pred = pd.concat([Spotter.load(checkpoint).spot(video, cache_dir=f"{tmp}/frames").assign(run=run_of(e))
                               for video, e in test], ignore_index=True)
-            f1 = evaluate(truth, pred, (0.5,), salient).set_index("event_type")["f1"]
+            f1 = evaluate(truth, pred, (0.5,), salient, game.invisible_events).set_index("event_type")["f1"]
             scores = " | ".join(f"{f1.get(t, float('nan')):.2f}" for t in salient)
             print(f"| {stride} | {59.922743 / stride:.1f} | {radius} | {window} | {seconds:.0f} | {scores} | "
                   f"{f1['SALIENT']:.2f} |", flush=True)

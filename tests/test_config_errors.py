@@ -97,6 +97,8 @@ def test_spotter_config_files(configs, tmp_path, capsys, name, message):
     (["splits", "r", "--out", "o", "--by", "week"], "argument --by: invalid choice: 'week'"),
     (["replay", "x.bk2", "--out-dir", "o", "--crf", "99"], "argument --crf: invalid choice: 99"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
+    (["events", "--game", "shinobi3", "--variables", "v", "--out-dir", "o", "--vocabulary", "bids"],
+     "argument --vocabulary: invalid choice: 'bids'"),
 ])
 def test_bad_values_on_the_command_line(capsys, argv, message):
     with pytest.raises(SystemExit) as stop:
@@ -136,6 +138,8 @@ def snakemake_dry_run(tmp_path: Path, overlay: str) -> subprocess.CompletedProce
     ("split:\n  by: explicit\n", "config: split.explicit (a YAML of run lists) goes with split.by: explicit"),
     ("vlm:\n  config: {bad}\n", "bad.yaml: unknown config key(s) train.stpes"),
     ("dataset: /nowhere\n", "/nowhere: dataset folder not found"),
+    ("events:\n  vocabulary: videogames_utils\n",
+     "config: events.vocabulary: 'videogames_utils' is not one of ['cneuromod', 'legacy']"),
 ])
 def test_workflow_config(tmp_path, overlay, message):
     (tmp_path / "bad.yaml").write_text("train:\n  stpes: 3\n")

@@ -14,7 +14,8 @@ from shinobi_tools.dataset.answers import (
 from conftest import parse_intervals
 
 times = st.floats(min_value=0, max_value=600, allow_nan=False).map(lambda t: round(t, 2))
-types = st.sampled_from(["Fire", "EnemyDestroyed", "LifeLost", "HIT", "JUMP", "Kill", "HealthLoss"])
+types = st.sampled_from(["Fire", "EnemyDestroyed", "LifeLost", "HIT", "JUMP", "Kill", "HealthLoss", "Screen/Death",
+                         "Action/Jump", "PlayerState/HitRecovery", "WeaponPowerupStarted/Ninjutsu1"])
 words = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=60)
 
 
@@ -66,3 +67,11 @@ def test_truncated_answers_parse(original, cut):
     parsed = parse_events(text[:cut])
     assert len(parsed.events) <= len(original)
     assert parse_events(None).malformed == 1
+
+
+def test_hierarchical_types_in_both_line_forms():
+    parsed = parse_events("1.25s-1.60s Screen/Death: The death animation plays.\n"
+                          "0.50s WeaponPowerupStarted/Ninjutsu1: magic\nScreen/: no name after the slash")
+    assert [(e.trial_type, e.onset, e.offset) for e in parsed.events] == [
+        ("Screen/Death", 1.25, 1.6), ("WeaponPowerupStarted/Ninjutsu1", 0.5, 0.5)]
+    assert parsed.malformed == 1

@@ -11,6 +11,7 @@ from shinobi_tools.dataset.qa import QAOptions
 from shinobi_tools.dataset.splits import assign_splits
 from shinobi_tools.events.exports import export_run
 from shinobi_tools.events.tsv import event_counts
+from shinobi_tools.games import get_game
 from shinobi_tools.media.video import count_frames
 from shinobi_tools.naming import parse_run_name
 from shinobi_tools.replay.run import replay_bk2
@@ -32,7 +33,8 @@ def built(tmp_path_factory, airstriker_state):
         events.append(written["events"])
         records.append(make_run_clips(replay.video, written["events"], replay.n_frames, 59.922743, root / "clips",
                                       ClipOptions(length=2.0, stride=1.0), QAOptions(point_queries=1),
-                                      root / "records" / f"{name}.json"))
+                                      root / "records" / f"{name}.json",
+                                      invisible=get_game("airstriker").invisible_events))
     splits = assign_splits([parse_run_name(n) for n in names], seed=0)
     written = build_dataset(records, splits, root / "out", event_counts(events))
     return root, splits, written
@@ -83,4 +85,18 @@ def test_statistics_count_events_per_split(built):
     stats = pd.read_csv(written["statistics"], sep="\t").set_index("split")
     assert stats["runs"].sum() == 4
     counts = event_counts(sorted((root / "events").glob("*_events.tsv")))
-    assert stats["FIRE"].sum() == counts["FIRE"].sum() > 0
+    assert stats["Action/Attack"].sum() == counts["Action/Attack"].sum() > 0
+
+
+def test_records_hold_the_targets_only(built):
+    """Neither the gym-retro_game row (the repetition itself) nor the inputs nothing on screen shows."""
+    root, splits, written = built
+    counts = event_counts(sorted((root / "events").glob("*_events.tsv")))
+    assert counts["Action/Up"].sum() > 0 and counts["gym-retro_game"].sum() == 4
+    types = {e["trial_type"] for split in ("train", "val", "test")
+             for item in json.loads(written[f"llamafactory_{split}"].read_text()) for e in item["events"]}
+    assert "Action/Attack" in types and "Screen/Gameplay" in types
+    assert not types & ({"gym-retro_game"} | set(get_game("airstriker").invisible_events))
+    answers = " ".join(m["content"] for split in ("train", "val", "test")
+                       for item in json.loads(written[f"llamafactory_{split}"].read_text()) for m in item["messages"])
+    assert "Action/Up" not in answers and "gym-retro_game" not in answers

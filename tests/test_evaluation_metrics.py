@@ -78,3 +78,22 @@ def test_per_type_micro_macro_salient_and_runs():
     as_json = metrics_json(result)
     assert as_json["tolerances"] == [0.5] and set(as_json["overall"]["0.5"]) == {"precision", "recall", "f1"}
     assert as_json["per_type"]["LifeLost"]["0.5"]["recall"] == 1.0
+
+
+def test_hierarchical_types_spans_and_the_container_row():
+    """CNeuroMod's vocabulary: onsets decide the matches (F1); durational true events also score their spans;
+    the gym-retro_game row (the repetition itself) and the excluded types are never scored."""
+    truth = pd.DataFrame({
+        "onset": [0.0, 0.0, 5.0, 7.0, 9.0],
+        "duration": [30.0, 0.0, 2.0, 0.0, 0.5],
+        "trial_type": ["gym-retro_game", "LevelStarted", "Screen/Death", "EnemyDefeated", "Action/Up"],
+    })
+    pred = pd.DataFrame({"onset": [5.2, 7.1, 20.0], "duration": [1.0, 0.0, 3.0],
+                         "trial_type": ["Screen/Death", "EnemyDefeated", "gym-retro_game"]})
+    result = evaluate(truth, pred, tolerances=(0.5,), exclude=["Action/Up"])
+    assert set(result["event_type"]) == {"LevelStarted", "Screen/Death", "EnemyDefeated", "ALL", "MACRO"}
+    death, kill = rows(result, "Screen/Death", 0.5), rows(result, "EnemyDefeated", 0.5)
+    assert death.f1 == 1.0 and death.onset_mae == pytest.approx(0.2)
+    assert death.iou == pytest.approx(1.0 / 2.0) and death.offset_mae == pytest.approx(0.8)  # [5.2, 6.2] vs [5, 7]
+    assert kill.f1 == 1.0 and np.isnan(kill.iou) and np.isnan(kill.offset_mae)  # point events: no span to score
+    assert rows(result, "ALL", 0.5)[["tp", "n_true", "n_pred"]].tolist() == [2, 3, 2]

@@ -19,12 +19,40 @@ EVENTS = pd.DataFrame({
 })
 
 
-def test_builtin_phrasings_cover_every_event_type():
-    for name, types in {"shinobi3": ["HIT", "JUMP", "NINJUTSU", "LEFT", "RIGHT", "UP", "DOWN", "Kill", "HealthLoss",
-                                     "HealthGain", "ShurikenThrown", "Death", "LifeLost", "LevelComplete"],
-                        "airstriker": ["FIRE", "LEFT", "RIGHT", "EnemyDestroyed", "LifeLost", "GameOver"]}.items():
-        phrasings = load_descriptions(get_game(name))
-        assert set(types) <= set(phrasings), name
+#: Every type each game's rules can write, per vocabulary (WeaponPowerupStarted/Ninjutsu<n> falls back on the
+#: entry without the number).
+TYPES = {
+    ("shinobi3", "legacy"): ["HIT", "JUMP", "NINJUTSU", "LEFT", "RIGHT", "UP", "DOWN", "Kill", "HealthLoss",
+                             "HealthGain", "ShurikenThrown", "Death", "LifeLost", "LevelComplete"],
+    ("airstriker", "legacy"): ["FIRE", "LEFT", "RIGHT", "EnemyDestroyed", "LifeLost", "GameOver"],
+    ("shinobi3", "cneuromod"): [
+        "Action/Attack", "Action/Jump", "Action/Ninjutsu", "Action/Left", "Action/Right", "Action/Up", "Action/Down",
+        "Action/Start", "Action/Select", "Action/Other", "LevelStarted", "PlayerDamaged", "HealthGained",
+        "PlayerState/HitRecovery", "PlayerDied", "LifeGained", "Screen/Gameplay", "Screen/Transition",
+        "Screen/Death", "Screen/GameOver", "Screen/LevelEnd", "LevelCompleted", "PlayerState/Normal",
+        "EnemyDefeated", "ProjectileAppeared/Shuriken", "ItemCollected/Shurikens", "WeaponPowerupStarted/Ninjutsu",
+        "gym-retro_game"],
+    ("airstriker", "cneuromod"): [
+        "Action/Attack", "Action/Left", "Action/Right", "Action/Up", "Action/Down", "Action/Start", "Action/Select",
+        "Action/Other", "LevelStarted", "PlayerDied", "LifeGained", "Screen/Gameplay", "Screen/Death",
+        "Screen/GameOver", "PlayerState/Normal", "EnemyDefeated", "gym-retro_game"],
+}
+
+
+@pytest.mark.parametrize("game, vocabulary", sorted(TYPES))
+def test_builtin_phrasings_cover_every_event_type(game, vocabulary):
+    phrasings = load_descriptions(get_game(game))
+    assert set(TYPES[game, vocabulary]) <= set(phrasings)
+    assert set(get_game(game).for_vocabulary(vocabulary).salient_events) <= set(phrasings)
+
+
+def test_hierarchical_types_fall_back_on_their_base_entry():
+    phrasings = load_descriptions(get_game("shinobi3"))
+    events = pd.DataFrame({"trial_type": ["WeaponPowerupStarted/Ninjutsu3", "Action/Other", "EnemyDefeated"],
+                           "button": ["", "X", ""], "points": [None, None, 400], "duration": [0.0, 0.0, 0.0]})
+    sentences = describe(events, phrasings).tolist()
+    assert sentences[0] in phrasings["WeaponPowerupStarted/Ninjutsu"]
+    assert sentences[1] == "The player presses X." and "+400 points" in sentences[2]
 
 
 def test_fields_are_filled_and_choice_is_deterministic():

@@ -38,7 +38,7 @@ def test_tsv_and_sidecar(tmp_path, run):
     assert back["onset"].tolist() == pytest.approx(events["onset"].tolist(), abs=5e-4)   # rounded to 1 ms
     sidecar = json.loads(write_events_json(events, get_game("airstriker"), fps, tmp_path / "r_events.json").read_text())
     assert set(events.columns) <= set(sidecar) and sidecar["SamplingFrequency"] == pytest.approx(59.922743)
-    assert sidecar["trial_type"]["Levels"]["LifeLost"] == "salient event"
+    assert sidecar["trial_type"]["Levels"]["PlayerDied"] == "salient event" and sidecar["Vocabulary"] == "cneuromod"
     assert events_sidecar(events, get_game("airstriker"), fps)["onset"]["Units"] == "s"
 
 
@@ -50,9 +50,10 @@ def test_subtitles_open_in_their_readers(tmp_path, run):
     vtt = webvtt.read(str(write_vtt(events, tmp_path / "r.vtt")))
     assert len(srt) == len(vtt) == len(cues)
     texts = "\n".join(c.text for c in vtt)
-    for description in events.loc[events["trial_type"].isin(["LifeLost", "GameOver"]), "description"]:
+    for description in events.loc[events["trial_type"].isin(["PlayerDied", "EnemyDefeated"]), "description"]:
         assert description in texts
-    first = events.iloc[0]
+    assert "One game attempt" not in texts   # the gym-retro_game row is the repetition, not an event to show
+    first = events[events["trial_type"] != "gym-retro_game"].iloc[0]
     assert srt[0].start.ordinal == round(first["onset"] * 1000) and srt[0].text.startswith(first["description"])
 
 

@@ -1,4 +1,5 @@
-"""Event extraction: CNeuroMod-exact Shinobi III summaries, every event type of both games, errors."""
+"""Event extraction in the legacy vocabulary (kept exactly), CNeuroMod-exact Shinobi III summaries in both
+vocabularies, every legacy event type of both games, errors. The cneuromod vocabulary: test_events_rules_*.py."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from shinobi_tools.errors import InputError
 from shinobi_tools.events.extract import extract_events, summarize_run
 from shinobi_tools.events.primitives import continuous_position
 from shinobi_tools.events.variables import CNEUROMOD_FPS, read_frames, read_variables_json
-from shinobi_tools.games import definition, get_game
+from shinobi_tools.games import definition
+from shinobi_tools.games import get_game as current_game
 from shinobi_tools.naming import run_of
 from shinobi_tools.replay.bk2 import GENESIS_BUTTONS
 from shinobi_tools.replay.states import frame_rate
@@ -25,21 +27,28 @@ from conftest import DEFAULT_DATASET
 SHINOBI_BUTTON_TYPES = {"HIT", "JUMP", "LEFT", "RIGHT", "UP", "DOWN"}
 
 
+def get_game(name: str):
+    """The game in the legacy vocabulary (these tests check that it keeps today's events exactly)."""
+    return current_game(name).for_vocabulary("legacy")
+
+
 def variables_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*_variables.json.gz"))
 
 
 # --------------------------------------------------------------------------- Shinobi III, real data
 
-def test_summaries_equal_cneuromod(cneuromod_shinobi):
+@pytest.mark.parametrize("vocabulary", ["legacy", "cneuromod"])
+def test_summaries_equal_cneuromod(cneuromod_shinobi, vocabulary):
     files = variables_files(cneuromod_shinobi)
     assert files
-    game = get_game("shinobi3")
+    game = current_game("shinobi3").for_vocabulary(vocabulary)
     for path in files:
         expected = json.loads(Path(str(path).replace("_variables.json.gz", "_summary.json")).read_text())
         table = read_frames(path)
         summary = summarize_run(table, extract_events(table, game), game)
         assert {key: summary[key] for key in expected} == expected, path.name
+        assert summary["Outcome"] == ("cleared" if expected["cleared"] else "failed")  # CNeuroMod's label
         # Our replays' true rate changes the duration by 0.13 %, within CNeuroMod's 0.2 % tolerance.
         true_rate = summarize_run(table, extract_events(table, game, fps=game.fps), game, fps=game.fps)
         assert true_rate["duration"] == pytest.approx(expected["duration"], rel=0.002)
@@ -177,6 +186,13 @@ def test_declarative_rules_for_a_yaml_only_game(tmp_path, monkeypatch, airstrike
         assert (events["trial_type"] == "Crash").sum() == 3
         assert events.loc[events["trial_type"] == "Crash", "description"].iloc[0] == "Event Crash."
         assert set(summarize_run(table, events, game)) == {"duration", "event_counts"}
+        # In CNeuroMod's vocabulary: the controller's Action rows, LevelStarted, the same rule events (inclusive
+        # frame_stop), the container row.
+        current = extract_events(table, current_game("mystriker"), stem="sub-01_ses-001_task-x_run-01")
+        assert {"Action/Other", "Action/Left", "LevelStarted", "Crash", "Points", "gym-retro_game"} <= set(
+            current["trial_type"])
+        crash = events[events["trial_type"] == "Crash"]["frame_start"].tolist()
+        assert current[current["trial_type"] == "Crash"]["frame_start"].tolist() == crash
     finally:
         monkeypatch.delenv("SHINOBI_TOOLS_GAMES")
         definition._all_games.cache_clear()
@@ -202,11 +218,16 @@ def test_variables_json_shape_and_errors(tmp_path):
 
 def test_cli_events(tmp_path, airstriker_states, capsys):
     assert main(["events", "--game", "airstriker", "--states", str(airstriker_states), "--out-dir", str(tmp_path),
-                 "--formats", "srt,vtt,eaf"]) == 0
+                 "--formats", "srt,vtt,eaf", "--vocabulary", "legacy"]) == 0
     stem = run_of(airstriker_states)
     for suffix in ("_events.tsv", "_events.json", "_summary.json", ".srt", ".vtt", ".eaf"):
         assert (tmp_path / f"{stem}{suffix}").exists(), suffix
-    assert json.loads((tmp_path / f"{stem}_summary.json").read_text())["lives lost"] == 4
+    summary = json.loads((tmp_path / f"{stem}_summary.json").read_text())
+    assert summary["lives lost"] == 4 and summary["Outcome"] == "failed/killed"
+    sidecar = json.loads((tmp_path / f"{stem}_events.json").read_text())
+    assert sidecar["Vocabulary"] == "legacy" and sidecar["SamplingFrequency"] == pytest.approx(59.922743)
+    header = (tmp_path / f"{stem}_events.tsv").read_text().splitlines()[0].split("\t")
+    assert header[:5] == ["onset", "duration", "trial_type", "frame_start", "frame_stop"]
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -36,13 +36,34 @@ def atari_table() -> pd.DataFrame:
                  lives=[5, 5, 5, 4, 4, 4, 4, 4, 4, 3, 3, 3], score=[0, 0, 0, 0, 1, 1, 3, 3, 3, 3, 3, 3])
 
 
+def legacy(game_id: str):
+    """A generic game seen from the legacy vocabulary (press events named by role, FIRE)."""
+    return get_game(game_id).for_vocabulary("legacy")
+
+
 def test_generic_rules_are_registered_and_used_for_games_without_a_file():
     game = get_game("Breakout-Atari2600-v0")
     assert rules_of(game) is RULES["generic"]
 
 
-def test_one_event_per_change_with_points_and_descriptions():
+def test_one_event_per_change_in_cneuromods_vocabulary():
+    """The default vocabulary: the controller's Action/* rows (the Atari button is the fire button: Attack), then
+    LevelStarted, then one point row per change; frame_stop inclusive."""
     events = extract_events(atari_table(), get_game("Breakout-Atari2600-v0"), fps=FPS)
+    kinds = events["trial_type"].tolist()
+    assert kinds.count("ScoreIncrease") == 2 and kinds.count("LifeLost") == 2 and kinds.count("Action/Attack") == 2
+    assert kinds[:2] == ["gym-retro_game", "LevelStarted"] and kinds.count("Action/Left") == 1
+    assert "Action/Select" not in kinds
+    score = events[events["trial_type"] == "ScoreIncrease"]
+    assert score["frame_start"].tolist() == [4, 6] and score["points"].tolist() == [1, 2]
+    attack = events[events["trial_type"] == "Action/Attack"]
+    assert attack[["frame_start", "frame_stop"]].values.tolist() == [[2, 3], [7, 7]]
+    assert attack["button"].tolist() == ["BUTTON", "BUTTON"]
+    assert events["description"].str.len().min() > 10 and not events["description"].str.startswith("Event ").any()
+
+
+def test_one_event_per_change_with_points_and_descriptions():
+    events = extract_events(atari_table(), legacy("Breakout-Atari2600-v0"), fps=FPS)
     kinds = events["trial_type"].tolist()
     assert kinds.count("ScoreIncrease") == 2 and kinds.count("LifeLost") == 2 and kinds.count("FIRE") == 2
     assert kinds.count("LEFT") == 1 and "SELECT" not in kinds
@@ -58,7 +79,7 @@ def test_one_event_per_change_with_points_and_descriptions():
 
 
 def test_health_lives_gained_and_signed_lives():
-    game = get_game("Breakout-Atari2600-v0")
+    game = legacy("Breakout-Atari2600-v0")
     frames = table(6, health=[10, 8, 8, 9, 9, 0], lives=[1, 1, 2, 2, 0, -1], score=[5, 5, 5, 5, 5, 0])
     events = extract_events(frames, game, fps=FPS)
     assert events["trial_type"].value_counts().to_dict() == {
@@ -68,7 +89,7 @@ def test_health_lives_gained_and_signed_lives():
 
 
 def test_roles_map_other_variable_names():
-    game = get_game("Breakout-Atari2600-v0")
+    game = legacy("Breakout-Atari2600-v0")
     frames = table(4, score1=[0, 10, 10, 30])
     events = extract_events(frames, game, fps=FPS, options={"roles": {"score": "score1"}})
     assert events["points"].tolist() == [10, 20]
@@ -98,4 +119,4 @@ def test_events_command_takes_a_stable_retro_id(tmp_path):
     written = export_run(states, "Breakout-Atari2600-v0", tmp_path / "events", formats=["srt"])
     tsv = pd.read_csv(written["events"], sep="\t")
     assert (tsv["trial_type"] == "ScoreIncrease").sum() == 2 and (tsv["trial_type"] == "LifeLost").sum() == 2
-    assert json.loads(written["summary"].read_text())["event_counts"]["FIRE"] == 2
+    assert json.loads(written["summary"].read_text())["event_counts"]["Action/Attack"] == 2

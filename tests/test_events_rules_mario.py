@@ -127,7 +127,7 @@ def test_smb3_rules():
 
 
 def test_rows_become_events_with_exclusive_stops_and_descriptions(smb1_run):
-    game = get_game("mario")
+    game = get_game("mario").for_vocabulary("legacy")   # the legacy table: frame_stop exclusive
     table = smb1_run.copy()
     table["A"] = np.zeros(N, bool)
     table.loc[40:44, "A"] = True
@@ -161,3 +161,16 @@ def test_tracks_bridge_gaps_and_drop_churn():
     visible[[0, 1, 2, 3, 6, 7, 8, 20, 21]] = True
     found = mario.tracks(1, lambda s: visible, lambda s: np.full(40, 6), lambda k: True)
     assert [(t.frame_start, t.frame_stop) for t in found] == [(0, 8)]
+
+
+def test_cneuromod_vocabulary_rows_with_the_controller_and_one_level_start(smb1_run):
+    """The default vocabulary: frame_stop inclusive, the controller's Action/* rows from the game's roles (A jumps),
+    and the rules' own LevelStarted only once."""
+    table = smb1_run.copy()
+    table["A"] = np.zeros(N, bool)
+    table.loc[40:44, "A"] = True
+    events = extract_events(table, get_game("mario"), fps=60.0)
+    jump = events[events["trial_type"] == "Action/Jump"]
+    assert jump[["frame_start", "frame_stop"]].values.tolist() == [[40, 44]]
+    assert (events["trial_type"] == "LevelStarted").sum() == 1
+    assert events["trial_type"].iloc[0] == "gym-retro_game"

@@ -31,3 +31,13 @@ def test_a_table_without_events_reads_back(tmp_path):
 
     with pytest.raises(InputError, match="column onset holds non-numbers"):
         read_events_tsv(tmp_path / "bad_events.tsv")
+
+
+def test_a_header_alone_is_an_empty_events_table(tmp_path):
+    """A model that found nothing writes the header only; later stages read it as no events."""
+    from shinobi_tools.events.tsv import read_events_tsv
+
+    path = tmp_path / "sub-01_ses-001_task-x_run-01_events.tsv"
+    path.write_text("onset\tduration\ttrial_type\tdescription\n")
+    table = read_events_tsv(path)
+    assert table.empty and table["onset"].dtype == float and table["duration"].dtype == float

@@ -42,3 +42,22 @@ def test_bad_variable_type_names_the_file(tmp_path):
     path.write_text("retro_id: Bad-Genesis-v0\n")
     with pytest.raises(InputError, match=r"bad\.yaml: invalid game definition"):
         definition.load_game_file(path)
+
+
+def test_each_vocabulary_has_its_rules_salient_and_invisible_events(tmp_path):
+    airstriker = get_game("airstriker")
+    assert airstriker.vocabulary == "cneuromod" and airstriker.rules == "airstriker"
+    assert airstriker.salient_events == ("EnemyDefeated", "PlayerDied") and "Action/Up" in airstriker.invisible_events
+    legacy = airstriker.for_vocabulary("legacy")
+    assert (legacy.rules, legacy.salient_events, legacy.invisible_events) == (
+        "airstriker_legacy", ("EnemyDestroyed", "LifeLost"), ())
+    assert legacy.for_vocabulary(None) == airstriker and get_game("shinobi3").actions["C"] == "Jump"
+    with pytest.raises(InputError, match="unknown event vocabulary 'bids'"):
+        airstriker.for_vocabulary("bids")
+    path = tmp_path / "bad.yaml"
+    path.write_text("name: bad\nretro_id: Bad-Genesis-v0\nsalient_events: {cneuromod: [A], bids: [B]}\n")
+    with pytest.raises(InputError, match=r"bad\.yaml: `salient_events` names unknown vocabularies \['bids'\]"):
+        definition.load_game_file(path)
+    path.write_text("name: one\nretro_id: One-Genesis-v0\nsalient_events: [Crash]\n")
+    one = definition.load_game_file(path)   # one value for every vocabulary
+    assert one.salient_events == one.for_vocabulary("legacy").salient_events == ("Crash",)

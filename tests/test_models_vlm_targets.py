@@ -134,10 +134,24 @@ def test_salient_answer_types_come_from_the_game():
     from shinobi_tools.models.vlm.targets import resolve_answer_types
 
     data = DataConfig(answer_types="salient")
-    assert resolve_answer_types(data, "airstriker", ["EnemyDestroyed", "FIRE", "LifeLost"]) is None
-    assert data.answer_types == ["EnemyDestroyed", "LifeLost"]
+    # the game's salient types in the default (CNeuroMod's) vocabulary; `finetune --vocabulary legacy` passes the
+    # legacy ones as a list
+    assert resolve_answer_types(data, "airstriker", ["Action/Attack", "EnemyDefeated", "PlayerDied"]) is None
+    assert data.answer_types == ["EnemyDefeated", "PlayerDied"]
     with pytest.raises(ValueError, match="--game"):
         resolve_answer_types(DataConfig(answer_types="salient"), None, ["FIRE"])
     # e.g. a list of Airstriker types on Shinobi data: said, not fatal (a short dataset may have none yet)
     warning = resolve_answer_types(DataConfig(answer_types=["EnemyDestroyed"]), None, ["Kill", "HIT"])
     assert "never occur" in warning and "Kill, HIT" in warning
+
+
+def test_hierarchical_types_survive_shaping_and_parsing():
+    """CNeuroMod's names (Screen/Death, WeaponPowerupStarted/Ninjutsu1) through the trainer's answers and back."""
+    events = [{"onset": 0.6, "offset": 1.9, "trial_type": "Screen/Death", "description": "The death animation plays."},
+              {"onset": 2.3, "offset": 2.3, "trial_type": "WeaponPowerupStarted/Ninjutsu1", "description": "Magic."}]
+    data = DataConfig(answer_types=["Screen/Death", "WeaponPowerupStarted/Ninjutsu1"], snap_times=True)
+    shaped = shape_messages(MESSAGES, events, TIMES, data, "{t}s")[1]["content"]
+    parsed = parse_events(shaped)
+    assert parsed.malformed == 0
+    assert [(e.onset, e.trial_type) for e in parsed.events] == [(0.75, "Screen/Death"),
+                                                                (2.5, "WeaponPowerupStarted/Ninjutsu1")]

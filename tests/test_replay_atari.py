@@ -81,7 +81,7 @@ def test_events_count_every_score_increase_and_lives_decrease(recordings, game):
     counts = events["trial_type"].value_counts()
     assert counts.get("ScoreIncrease", 0) == int((table["score"].diff() > 0).sum())
     assert counts.get("LifeLost", 0) == int((table["lives"].diff() < 0).sum()) > 0
-    assert counts.get("FIRE", 0) > 5 and "SELECT" not in counts
+    assert counts.get("Action/Attack", 0) > 5 and "Action/Select" not in counts
 
 
 def test_scripted_player_plays_like_a_person(recordings):

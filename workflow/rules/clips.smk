@@ -10,7 +10,7 @@ rule clips_session:
     output:
         clips=directory(f"{RESULTS}/clips/{{session}}"),
     params:
-        game=config["game"],
+        game=GAME,
         options=(
             f"--length {CLIPS['length']} --stride {CLIPS['stride']} --clip-fps {CLIPS['fps']} "
             f"--width {CLIPS['width']} --height {CLIPS['height']} "
@@ -26,5 +26,5 @@ rule clips_session:
     conda:
         "../envs/replay.yaml"
     shell:
-        "python -m shinobi_tools clips --game {params.game} --replay-dir {input.replay:q} --events-dir {input.events:q} "
+        "python -m shinobi_tools clips {params.game} --replay-dir {input.replay:q} --events-dir {input.events:q} "
         "--out-dir {output.clips:q} {params.options} > {log:q} 2>&1"

@@ -16,6 +16,7 @@ rule evaluate_baselines:
         test_summaries=[run_file("events", run, "_summary.json") for run in RUNS_IN["test"]],
         out_dir=lambda wildcards, output: Path(output.prior[0]).parent.parent,
         seed=EVALUATION["seed"],
+        game=GAME,
     log:
         f"{RESULTS}/logs/evaluate/baselines.log",
     conda:
@@ -23,7 +24,7 @@ rule evaluate_baselines:
     shell:
         "python -m shinobi_tools baselines --train-events {params.train_events:q} "
         "--train-summaries {params.train_summaries:q} --test-summaries {params.test_summaries:q} "
-        "--out-dir {params.out_dir:q} --seed {params.seed} > {log:q} 2>&1"
+        "--out-dir {params.out_dir:q} --seed {params.seed} {params.game} > {log:q} 2>&1"
 
 
 rule evaluate_metrics:
@@ -39,7 +40,7 @@ rule evaluate_metrics:
     params:
         truth=[run_file("events", run, "_events.tsv") for run in RUNS_IN["test"]],
         models=" ".join(shlex.quote(f"{model}={PREDICTIONS}/{model}") for model in models()),
-        game=config["game"],
+        game=GAME,
         tolerances=" ".join(map(str, EVALUATION["tolerances"])),
     log:
         f"{RESULTS}/logs/evaluate/metrics.log",
@@ -47,4 +48,4 @@ rule evaluate_metrics:
         "../envs/events.yaml"
     shell:
         "python -m shinobi_tools metrics-table --truth {params.truth:q} --model {params.models} "
-        "--game {params.game} --tolerances {params.tolerances} --out {output.metrics:q} > {log:q} 2>&1"
+        "{params.game} --tolerances {params.tolerances} --out {output.metrics:q} > {log:q} 2>&1"

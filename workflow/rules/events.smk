@@ -1,7 +1,10 @@
 # Stage 3: per-run events (BIDS events.tsv + sidecar, summary, SRT/VTT subtitles, ELAN), one job per session,
-# and their counts. Onsets use the states table's rate (the game's true rate for our replays) unless events.fps.
+# and their counts. Events in the vocabulary of events.vocabulary (cneuromod or legacy), which every later stage
+# passes on with --game; onsets use the game's true rate (59.922743404312 fps for the Genesis) unless events.fps.
 
 EVENTS = config["events"]
+#: The game and the event vocabulary, for every command that reads events.
+GAME = f"--game {shlex.quote(config['game'])} --vocabulary {EVENTS['vocabulary']}"
 
 
 rule events_session:
@@ -11,7 +14,7 @@ rule events_session:
         events=directory(f"{RESULTS}/events/{{session}}"),
     params:
         states=lambda wildcards, input: session_files(wildcards, input.replay, "_states.parquet"),
-        game=config["game"],
+        game=GAME,
         formats=f"--formats {','.join(EVENTS['formats'])}" if EVENTS["formats"] else "",
         fps=f"--fps {EVENTS['fps']}" if EVENTS["fps"] else "",
         descriptions=f"--descriptions {shlex.quote(repo_file(EVENTS['descriptions']))}" if EVENTS["descriptions"] else "",
@@ -30,7 +33,7 @@ rule events_session:
     conda:
         "../envs/events.yaml"
     shell:
-        "python -m shinobi_tools events --game {params.game} --states {params.states:q} --out-dir {output.events:q} "
+        "python -m shinobi_tools events {params.game} --states {params.states:q} --out-dir {output.events:q} "
         "{params.formats} {params.fps} {params.descriptions} --seed {params.seed} {params.video} > {log:q} 2>&1"
 
 

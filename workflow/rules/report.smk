@@ -34,13 +34,14 @@ rule report_timeline:
         models=lambda wildcards, input: " ".join(
             shlex.quote(f"{model}={path}") for model, path in zip(models(), input.predictions)
         ),
+        game=GAME,
     log:
         f"{RESULTS}/logs/report/timeline_{{run}}.log",
     conda:
         "../envs/events.yaml"
     shell:
         "python -m shinobi_tools plot timeline truth={params.truth:q} {params.models} --title {wildcards.run} "
-        "--out {output.figure:q} > {log:q} 2>&1"
+        "{params.game} --out {output.figure:q} > {log:q} 2>&1"
 
 
 rule report_statistics:

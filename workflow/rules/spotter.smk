@@ -20,6 +20,7 @@ rule spotter_train:
         events_dir=lambda wildcards, input: stage_folder(input.events[0]),
         out_dir=lambda wildcards, output: Path(output.checkpoint).parent,
         steps=f"--steps {SPOTTER['steps']}" if SPOTTER["steps"] else "",
+        game=GAME,
     log:
         f"{RESULTS}/logs/spotter/train.log",
     benchmark:
@@ -33,7 +34,7 @@ rule spotter_train:
     shell:
         "python -m shinobi_tools spotter-train --splits {input.splits:q} --video-dir {params.video_dir:q} "
         "--events-dir {params.events_dir:q} --types-from {input.counts:q} --out-dir {params.out_dir:q} "
-        "--config {input.config:q} {params.steps} > {log:q} 2>&1"
+        "--config {input.config:q} {params.steps} {params.game} > {log:q} 2>&1"
 
 
 rule spotter_predict:

@@ -57,7 +57,7 @@ rule vlm_train:
         base=lambda wildcards, input: f"--set model.path={shlex.quote(input.base)}" if input.base else "",
         steps=(f"--set train.steps={VLM['steps']} " if VLM["steps"] else "")
         + (f"--set train.vision_warmup_steps={VLM['warmup_steps']}" if VLM["warmup_steps"] is not None else ""),
-        game=config["game"],
+        game=GAME,
     log:
         f"{RESULTS}/logs/vlm/train.log",
     benchmark:
@@ -70,7 +70,7 @@ rule vlm_train:
     conda:
         "../envs/ml.yaml"
     shell:
-        "python -m shinobi_tools finetune --config {input.config:q} --game {params.game} {params.base} "
+        "python -m shinobi_tools finetune --config {input.config:q} {params.game} {params.base} "
         "--set data.train={input.train:q} --set data.val={input.val:q} --set train.output_dir={params.out_dir:q} "
         "{params.steps} >> {log:q} 2>&1"
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from shinobi_tools.errors import InputError, ShinobiToolsError
+from shinobi_tools.games.definition import DEFAULT_VOCABULARY, VOCABULARIES
 
 #: Exit code of a user error (argparse uses 2 for bad arguments too).
 USER_ERROR = 2
@@ -18,6 +19,21 @@ def add_command(sub, name: str, handler: Callable[[argparse.Namespace], int], he
     parser = sub.add_parser(name, help=help, description=help)
     parser.set_defaults(handler=handler)
     return parser
+
+
+def add_vocabulary_argument(parser: argparse.ArgumentParser, what: str = "the events") -> None:
+    """``--vocabulary cneuromod|legacy``: the event vocabulary (default: CNeuroMod's current one)."""
+    parser.add_argument("--vocabulary", choices=VOCABULARIES, default=DEFAULT_VOCABULARY,
+                        help=f"event vocabulary of {what}: cneuromod (CNeuroMod's current one, the default) or legacy")
+
+
+def game_of(args: argparse.Namespace):
+    """The game definition named by ``--game`` seen from ``--vocabulary`` (None without ``--game``)."""
+    from shinobi_tools.games import get_game
+
+    if not getattr(args, "game", None):
+        return None
+    return get_game(args.game).for_vocabulary(getattr(args, "vocabulary", None))
 
 
 def named_paths(specs: list[str], what: str) -> dict[str, Path]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from shinobi_tools.cli.common import add_command, for_each, non_negative, positive
+from shinobi_tools.cli.common import add_command, add_vocabulary_argument, for_each, game_of, non_negative, positive
 from shinobi_tools.errors import InputError
 
 
@@ -13,11 +13,10 @@ def _clips(args: argparse.Namespace) -> int:
     from shinobi_tools.dataset.build import make_run_clips
     from shinobi_tools.dataset.clips import ClipOptions
     from shinobi_tools.dataset.qa import QAOptions
-    from shinobi_tools.games import get_game
     from shinobi_tools.naming import run_of
     from shinobi_tools.replay.states import frame_rate, read_states
 
-    game = get_game(args.game)
+    game = game_of(args)
     salient = tuple(game.salient_events)
     clip_options = ClipOptions(length=args.length, stride=args.stride, out_fps=args.clip_fps, width=args.width,
                                height=args.height, event_types=salient, seed=args.seed)
@@ -36,7 +35,8 @@ def _clips(args: argparse.Namespace) -> int:
         video, states_path, events, records = run
         states = read_states(states_path)
         fps = args.fps or frame_rate(states)
-        path = make_run_clips(video, events, len(states), fps, args.out_dir, clip_options, qa_options, records)
+        path = make_run_clips(video, events, len(states), fps, args.out_dir, clip_options, qa_options, records,
+                              invisible=game.invisible_events)
         print(f"clips → {args.out_dir}, records → {path}")
 
     return for_each(runs, clips)
@@ -72,6 +72,7 @@ def _dataset(args: argparse.Namespace) -> int:
 def add_commands(sub) -> None:
     clips = add_command(sub, "clips", _clips, "cut one run's clips and write its question-answer records")
     clips.add_argument("--game", required=True)
+    add_vocabulary_argument(clips, "--events (salient types: grounding questions and event-centred clips)")
     clips.add_argument("--video", type=Path, help="the run's mp4")
     clips.add_argument("--states", type=Path, help="the run's *_states.parquet")
     clips.add_argument("--events", type=Path, help="the run's *_events.tsv")

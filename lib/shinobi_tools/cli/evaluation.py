@@ -6,17 +6,17 @@ import argparse
 import json
 from pathlib import Path
 
-from shinobi_tools.cli.common import add_command, named_paths, non_negative, positive
+from shinobi_tools.cli.common import add_command, add_vocabulary_argument, game_of, named_paths, non_negative, positive
 from shinobi_tools.evaluation.metrics import DEFAULT_TOLERANCES
 
 
 def _evaluate(args: argparse.Namespace) -> int:
     from shinobi_tools.evaluation.metrics import metrics_json
     from shinobi_tools.evaluation.tables import evaluate_pairs
-    from shinobi_tools.games import get_game
 
-    salient = tuple(get_game(args.game).salient_events) if args.game else ()
-    table = evaluate_pairs(args.truth, args.pred, tuple(args.tolerances), salient)
+    game = game_of(args)
+    salient, invisible = (game.salient_events, game.invisible_events) if game else ((), ())
+    table = evaluate_pairs(args.truth, args.pred, tuple(args.tolerances), salient, invisible)
     if args.json:
         print(json.dumps(metrics_json(table)))
     else:
@@ -27,18 +27,21 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _baselines(args: argparse.Namespace) -> int:
     from shinobi_tools.evaluation.tables import write_baselines
 
-    written = write_baselines(args.train_events, args.train_summaries, args.test_summaries, args.out_dir, args.seed)
+    game = game_of(args)
+    written = write_baselines(args.train_events, args.train_summaries, args.test_summaries, args.out_dir, args.seed,
+                              game.invisible_events if game else ())
     print(f"{len(written)} prediction files → {args.out_dir}")
     return 0
 
 
 def _metrics_table(args: argparse.Namespace) -> int:
     from shinobi_tools.evaluation.tables import headline, metrics_table, write_metrics
-    from shinobi_tools.games import get_game
 
     folders = named_paths(args.model, "FOLDER (a folder of <run>_events.tsv files)")
     predictions = {name: [folder / Path(t).name for t in args.truth] for name, folder in folders.items()}
-    table = metrics_table(args.truth, predictions, tuple(args.tolerances), tuple(get_game(args.game).salient_events))
+    game = game_of(args)
+    table = metrics_table(args.truth, predictions, tuple(args.tolerances), game.salient_events,
+                          game.invisible_events)
     write_metrics(table, args.out)
     print(headline(table).to_string(index=False))
     return 0
@@ -62,7 +65,9 @@ def add_commands(sub) -> None:
     evaluate.add_argument("--pred", type=Path, nargs="+", required=True,
                           help="predicted events, one file per truth file, in the same order")
     evaluate.add_argument("--tolerances", **tolerances)
-    evaluate.add_argument("--game", help="adds the SALIENT average over the game's salient event types")
+    evaluate.add_argument("--game", help="adds the SALIENT average over the game's salient event types and leaves "
+                          "out its invisible ones")
+    add_vocabulary_argument(evaluate)
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
 
     baselines = add_command(sub, "baselines", _baselines, "prior and periodic predictions at the training event rates")
@@ -71,12 +76,15 @@ def add_commands(sub) -> None:
     baselines.add_argument("--test-summaries", type=Path, nargs="+", required=True)
     baselines.add_argument("--out-dir", type=Path, required=True)
     baselines.add_argument("--seed", type=non_negative(), default=0)
+    baselines.add_argument("--game", help="leave out the game's invisible event types (and always gym-retro_game)")
+    add_vocabulary_argument(baselines)
 
     table = add_command(sub, "metrics-table", _metrics_table,
                         "the results table: every model against the test runs' events")
     table.add_argument("--truth", type=Path, nargs="+", required=True, help="the test runs' <run>_events.tsv")
     table.add_argument("--model", nargs="+", required=True, help="NAME=FOLDER of <run>_events.tsv predictions")
     table.add_argument("--game", required=True)
+    add_vocabulary_argument(table)
     table.add_argument("--tolerances", **tolerances)
     table.add_argument("--out", type=Path, required=True)
 

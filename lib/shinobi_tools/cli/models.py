@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from shinobi_tools.cli.common import add_command, formats, positive
+from shinobi_tools.cli.common import add_command, add_vocabulary_argument, formats, game_of, positive
 from shinobi_tools.errors import InputError
 
 #: Exit code of a fine-tuning run stopped with a checkpoint (SIGTERM, time-out): rerun the command to resume.
@@ -15,13 +15,17 @@ INTERRUPTED = 3
 
 def _spotter_train(args: argparse.Namespace) -> int:
     from shinobi_tools.events.tsv import read_counts
+    from shinobi_tools.events.vocabulary import NOT_EVENTS
     from shinobi_tools.models.spotter.config import SpotterConfig
     from shinobi_tools.models.spotter.train import runs_from_splits, train_spotter
 
     config = SpotterConfig.from_yaml(args.config) if args.config else SpotterConfig()
     if args.steps:
         config = SpotterConfig.from_dict({**config.to_dict(), "steps": args.steps})
-    types = args.types or [c for c in read_counts(args.types_from).columns if c != "run"]
+    # Never the container row (the repetition itself) nor the game's invisible types (nothing on screen shows them).
+    game = game_of(args)
+    left_out = NOT_EVENTS | set(game.invisible_events if game else ())
+    types = args.types or [c for c in read_counts(args.types_from).columns if c != "run" and c not in left_out]
     if not types:
         raise InputError(f"{args.types_from}: no event type to spot (the counts table has no type column)")
     train = runs_from_splits(args.splits, args.video_dir, args.events_dir, "train")
@@ -65,7 +69,11 @@ def _finetune(args: argparse.Namespace) -> int:
     from shinobi_tools.models.vlm.train import train
     from shinobi_tools.settings import parse_overrides
 
-    final = train(load_config(args.config, parse_overrides(args.set)), game=args.game)
+    config = load_config(args.config, parse_overrides(args.set))
+    game = game_of(args)
+    if game is not None and config.data.answer_types == "salient":  # the game's salient types in --vocabulary
+        config.data.answer_types = list(game.salient_events)
+    final = train(config, game=args.game)
     if not final.exists():
         return INTERRUPTED
     print(final)
@@ -85,6 +93,7 @@ def add_finetune_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", required=True, type=Path,
                         help="YAML run config (keys: shinobi_tools.models.vlm.config)")
     parser.add_argument("--game", help="game definition whose salient events `data.answer_types: salient` means")
+    add_vocabulary_argument(parser, "the training events (which salient types `salient` means)")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                         help="override one config value (YAML syntax), e.g. --set train.steps=20")
 
@@ -100,6 +109,8 @@ def add_commands(sub) -> None:
     spotter.add_argument("--out-dir", type=Path, required=True)
     spotter.add_argument("--config", type=Path, help="spotter YAML (default: built-in defaults)")
     spotter.add_argument("--steps", type=positive(int), help="override the number of training steps")
+    spotter.add_argument("--game", help="leave out the game's invisible event types (and always gym-retro_game)")
+    add_vocabulary_argument(spotter)
 
     spot = add_command(sub, "spot", _spot, "events of videos from the trained spotter")
     spot.add_argument("videos", type=Path, nargs="+")

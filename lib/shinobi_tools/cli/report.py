@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from shinobi_tools.cli.common import add_command, named_paths, positive
+from shinobi_tools.cli.common import add_command, add_vocabulary_argument, game_of, named_paths, positive
 from shinobi_tools.errors import InputError
 
 
@@ -29,7 +29,9 @@ def _plot(args: argparse.Namespace) -> int:
         if "truth" not in named:
             raise InputError("timeline: give the true events as truth=EVENTS.tsv")
         truth = read_events_tsv(named.pop("truth"))
-        plots.timeline(truth, {name: read_events_tsv(path) for name, path in named.items()}, args.out, args.title)
+        game = game_of(args)
+        plots.timeline(truth, {name: read_events_tsv(path) for name, path in named.items()}, args.out, args.title,
+                       exclude=game.invisible_events if game else ())
     print(f"→ {args.out}")
     return 0
 
@@ -53,6 +55,8 @@ def add_commands(sub) -> None:
     plot.add_argument("--out", type=Path, required=True)
     plot.add_argument("--tolerance", type=positive(), default=0.5)
     plot.add_argument("--title", default="")
+    plot.add_argument("--game", help="timeline: leave out the game's invisible event types, as the evaluation does")
+    add_vocabulary_argument(plot)
     preview = add_command(sub, "preview", _preview,
                           "GIF of part of a run with true and predicted events under each frame")
     preview.add_argument("video", type=Path)

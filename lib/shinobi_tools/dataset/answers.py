@@ -5,7 +5,8 @@ Dense annotation (one line per event, times relative to the clip start, 0.01 s p
     1.25s-1.60s Jump: The player jumps.
     2.00s-2.02s EnemyDestroyed: The player destroys an enemy (+20 points).
 
-or exactly ``No notable event.`` (The parser also reads a line with the onset only, ``1.25s Jump: ...``, as an
+or exactly ``No notable event.`` Types may be hierarchical (``Screen/Death``, ``WeaponPowerupStarted/Ninjutsu1``,
+CNeuroMod's vocabulary). (The parser also reads a line with the onset only, ``1.25s Jump: ...``, as an
 instantaneous event: models write that form early in training.) Grounding answers list intervals (``0.50s-0.90s, 2.10s-2.40s``) or say
 ``It does not happen in this clip.`` Point queries answer with the descriptions of the events under way at
 that time, or ``Nothing notable is happening.`` Parsers never raise: lines they cannot read are counted.
@@ -23,9 +24,11 @@ NOTHING_NOW = "Nothing notable is happening."
 PRECISION = 2
 
 _TIME = r"(\d{1,5}(?:\.\d+)?)\s*s?"
-_EVENT_LINE = re.compile(rf"^\s*{_TIME}\s*[-–]\s*{_TIME}\s+([A-Za-z][A-Za-z0-9_]*)\s*:\s*(.*?)\s*$")
+#: An event type: a name, or names joined by ``/`` (``Action/Jump``, ``WeaponPowerupStarted/Ninjutsu1``).
+_TYPE = r"([A-Za-z][A-Za-z0-9_]*(?:/[A-Za-z0-9_]+)*)"
+_EVENT_LINE = re.compile(rf"^\s*{_TIME}\s*[-–]\s*{_TIME}\s+{_TYPE}\s*:\s*(.*?)\s*$")
 #: A model's shorter form, onset only ("0.50s Fire: ..."): read as an instantaneous event.
-_ONSET_LINE = re.compile(rf"^\s*{_TIME}\s+([A-Za-z][A-Za-z0-9_]*)\s*:\s*(.*?)\s*$")
+_ONSET_LINE = re.compile(rf"^\s*{_TIME}\s+{_TYPE}\s*:\s*(.*?)\s*$")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from shinobi_tools.dataset.qa import QAOptions, run_records
 from shinobi_tools.dataset.splits import SPLITS
 from shinobi_tools.errors import InputError
 from shinobi_tools.events.tsv import read_events_tsv
+from shinobi_tools.events.vocabulary import targets
 from shinobi_tools.files import write_json
 from shinobi_tools.naming import run_of
 
@@ -109,11 +110,16 @@ def split_statistics(splits: pd.DataFrame, counts: pd.DataFrame | None, by_split
 
 
 def make_run_clips(video: str | Path, events_tsv: str | Path, n_frames: int, fps: float, out_dir: str | Path,
-                   clip_options: ClipOptions, qa_options: QAOptions, records_json: str | Path) -> Path:
+                   clip_options: ClipOptions, qa_options: QAOptions, records_json: str | Path,
+                   invisible: tuple[str, ...] = ()) -> Path:
     """Plan and cut one run's clips into ``out_dir/<run>/`` and write its QA records to ``records_json`` (clip
-    paths relative to that file's folder)."""
+    paths relative to that file's folder).
+
+    The records hold the run's :func:`~shinobi_tools.events.vocabulary.targets`: neither the ``gym-retro_game`` row
+    (the repetition itself) nor the game's ``invisible`` types (inputs nothing on screen shows).
+    """
     run = run_of(events_tsv)
-    events = read_events_tsv(events_tsv)
+    events = targets(read_events_tsv(events_tsv), invisible)
     plan = plan_clips(run, n_frames, fps, clip_options, events)
     clips = Path(out_dir) / run
     cut_clips(video, plan, clips, clip_options, source_fps=fps)

@@ -14,8 +14,20 @@ import pandas as pd
 from shinobi_tools.dataset.answers import AnswerEvent, format_events, format_intervals, format_point_answer
 
 DENSE_QUESTION = "List the gameplay events in this clip with their times."
-#: Grounding questions per event type; other types get "When does a <type> event happen?".
+#: Grounding questions per event type (both vocabularies); other types get "When does a <type> event happen?".
 GROUNDING_QUESTIONS = {
+    "EnemyDefeated": "When is an enemy defeated?",
+    "PlayerDied": "When does the player die?",
+    "PlayerDamaged": "When is the player damaged?",
+    "HealthGained": "When does the player gain health?",
+    "LifeGained": "When does the player gain a life?",
+    "LevelCompleted": "When is the level completed?",
+    "ProjectileAppeared/Shuriken": "When does the player throw a shuriken?",
+    "ItemCollected/Shurikens": "When does the player pick up shurikens?",
+    "Action/Attack": "When does the player attack?",
+    "Action/Jump": "When does the player jump?",
+    "Screen/Death": "When is the death screen shown?",
+    "Screen/GameOver": "When is the game over screen shown?",
     "EnemyDestroyed": "When is an enemy destroyed?",
     "LifeLost": "When does the player lose a life?",
     "GameOver": "When does the game end?",

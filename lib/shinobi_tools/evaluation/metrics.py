@@ -1,7 +1,13 @@
-"""Event-detection metrics: one-to-one matching within time tolerances, P/R/F1, onset error, IoU, mAP.
+"""Event-detection metrics: one-to-one matching of onsets within time tolerances, P/R/F1, onset error, and for
+durational events the quality of the matched spans (temporal IoU, offset error).
 
-Events are tables with ``onset`` (s), ``trial_type``, optionally ``duration`` (s), ``run`` (matching
-stays within a run) and, for predictions, ``score``. Pure functions; nothing here reads files.
+Events are tables with ``onset`` (s), ``trial_type`` (plain or hierarchical names: ``Screen/Death``), optionally
+``duration`` (s), ``run`` (matching stays within a run) and, for predictions, ``score``. F1 always counts onsets
+matched within the tolerance, for point and durational events alike; a durational true event (duration > 0:
+``PlayerDied``, ``Screen/*``, a button hold) matched by a prediction also scores the span: IoU of the two
+intervals and the error of the end time. The ``gym-retro_game`` row of CNeuroMod's vocabulary is the repetition
+itself (metadata, not an event): it is never scored, nor are the types given in ``exclude``. Pure functions;
+nothing here reads files.
 """
 
 from __future__ import annotations
@@ -10,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from shinobi_tools.events.vocabulary import targets
 
 DEFAULT_TOLERANCES = (0.25, 0.5, 1.0, 2.0)
 ALL = "ALL"          # micro average over every event type
@@ -54,8 +62,8 @@ def _by_run(frame: pd.DataFrame) -> dict:
 
 
 def _type_counts(truth: pd.DataFrame, pred: pd.DataFrame, tolerance: float) -> dict:
-    """tp, n_true, n_pred, onset errors and IoUs of one event type, matching within each run."""
-    tp, errors, ious = 0, [], []
+    """tp, n_true, n_pred, onset errors, and for durational true events IoUs and offset errors, within each run."""
+    tp, errors, ious, offsets = 0, [], [], []
     truth_runs, pred_runs = _by_run(truth), _by_run(pred)
     for run, true_events in truth_runs.items():
         predicted = pred_runs.get(run)
@@ -66,20 +74,27 @@ def _type_counts(truth: pd.DataFrame, pred: pd.DataFrame, tolerance: float) -> d
         t = true_events.iloc[matching.truth]
         p = predicted.iloc[matching.pred]
         errors.extend(np.abs(t["onset"].to_numpy() - p["onset"].to_numpy()))
-        if "duration" in t.columns and "duration" in p.columns:
-            ious.extend(_interval_iou(t, p))
-    return {"tp": tp, "n_true": len(truth), "n_pred": len(pred), "errors": errors, "ious": ious}
+        if "duration" in t.columns:
+            span_iou, span_offset = _span_quality(t, p)
+            ious.extend(span_iou)
+            offsets.extend(span_offset)
+    return {"tp": tp, "n_true": len(truth), "n_pred": len(pred), "errors": errors, "ious": ious, "offsets": offsets}
 
 
-def _interval_iou(t: pd.DataFrame, p: pd.DataFrame) -> list[float]:
-    ious = []
-    for (a0, ad), (b0, bd) in zip(t[["onset", "duration"]].to_numpy(), p[["onset", "duration"]].to_numpy()):
-        if not (ad > 0 or bd > 0):
+def _span_quality(t: pd.DataFrame, p: pd.DataFrame) -> tuple[list[float], list[float]]:
+    """Temporal IoU and end-time error of matched pairs whose true event lasts (a prediction without a duration is
+    a point: IoU 0, its onset as its end)."""
+    ious, offsets = [], []
+    predicted = p["duration"].to_numpy(float) if "duration" in p.columns else np.zeros(len(p))
+    for a0, ad, b0, bd in zip(t["onset"].to_numpy(float), t["duration"].to_numpy(float), p["onset"].to_numpy(float),
+                              predicted):
+        if not ad > 0:
             continue
-        a1, b1 = a0 + max(ad, 0), b0 + max(bd, 0)
+        a1, b1 = a0 + ad, b0 + (bd if bd > 0 else 0.0)
         union = max(a1, b1) - min(a0, b0)
         ious.append(max(0.0, min(a1, b1) - max(a0, b0)) / union if union > 0 else 0.0)
-    return ious
+        offsets.append(abs(a1 - b1))
+    return ious, offsets
 
 
 def _scores(tp: int, n_true: int, n_pred: int) -> tuple[float, float, float]:
@@ -90,15 +105,17 @@ def _scores(tp: int, n_true: int, n_pred: int) -> tuple[float, float, float]:
 
 
 def evaluate(truth: pd.DataFrame, pred: pd.DataFrame, tolerances=DEFAULT_TOLERANCES,
-             salient: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
+             salient: tuple[str, ...] | list[str] = (), exclude: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
     """One row per event type (plus ``ALL``, ``MACRO`` and ``SALIENT``) and tolerance.
 
     Columns: ``event_type``, ``tolerance``, ``precision``, ``recall``, ``f1``, ``n_true``, ``n_pred``,
-    ``tp``, ``onset_mae`` (s, matched pairs), ``iou`` (mean temporal IoU of matched pairs with duration).
+    ``tp``, ``onset_mae`` (s, matched pairs), ``iou`` and ``offset_mae`` (s): mean temporal IoU and end-time error
+    of the matched pairs whose true event lasts (NaN for types of point events).
     Types absent from both tables get no row; an empty prediction gives recall 0, never a division by zero.
+    The ``gym-retro_game`` rows and the ``exclude`` types (e.g. a game's invisible inputs) are left out of both.
     """
-    truth = truth if "trial_type" in truth.columns else pd.DataFrame(columns=["onset", "trial_type"])
-    pred = pred if "trial_type" in pred.columns else pd.DataFrame(columns=["onset", "trial_type"])
+    truth = targets(truth, exclude) if "trial_type" in truth.columns else pd.DataFrame(columns=["onset", "trial_type"])
+    pred = targets(pred, exclude) if "trial_type" in pred.columns else pd.DataFrame(columns=["onset", "trial_type"])
     types = sorted(set(truth["trial_type"]) | set(pred["trial_type"]))
     rows = []
     for tolerance in tolerances:
@@ -115,12 +132,16 @@ def evaluate(truth: pd.DataFrame, pred: pd.DataFrame, tolerances=DEFAULT_TOLERAN
         salient_rows = [r for r in type_rows if r["event_type"] in salient]
         if salient_rows:  # over the salient types that occur in the truth or the prediction
             rows.append(_macro_row(SALIENT, tolerance, salient_rows))
-    return pd.DataFrame(rows, columns=["event_type", "tolerance", "precision", "recall", "f1", "n_true", "n_pred",
-                                       "tp", "onset_mae", "iou"])
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+#: Columns of :func:`evaluate`'s table.
+COLUMNS = ["event_type", "tolerance", "precision", "recall", "f1", "n_true", "n_pred", "tp", "onset_mae", "iou",
+           "offset_mae"]
 
 
 def _empty() -> dict:
-    return {"tp": 0, "n_true": 0, "n_pred": 0, "errors": [], "ious": []}
+    return {"tp": 0, "n_true": 0, "n_pred": 0, "errors": [], "ious": [], "offsets": []}
 
 
 def _row(event_type: str, tolerance: float, counts: dict) -> dict:
@@ -130,13 +151,14 @@ def _row(event_type: str, tolerance: float, counts: dict) -> dict:
         "n_true": counts["n_true"], "n_pred": counts["n_pred"], "tp": counts["tp"],
         "onset_mae": float(np.mean(counts["errors"])) if counts["errors"] else np.nan,
         "iou": float(np.mean(counts["ious"])) if counts["ious"] else np.nan,
+        "offset_mae": float(np.mean(counts["offsets"])) if counts["offsets"] else np.nan,
     }
 
 
 def _macro_row(name: str, tolerance: float, rows: list[dict]) -> dict:
     if not rows:
         return {"event_type": name, "tolerance": tolerance, "precision": 0.0, "recall": 0.0, "f1": 0.0,
-                "n_true": 0, "n_pred": 0, "tp": 0, "onset_mae": np.nan, "iou": np.nan}
+                "n_true": 0, "n_pred": 0, "tp": 0, "onset_mae": np.nan, "iou": np.nan, "offset_mae": np.nan}
     mean = lambda key: float(np.nanmean([r[key] for r in rows])) if any(  # noqa: E731
         not np.isnan(r[key]) for r in rows) else np.nan
     return {
@@ -146,6 +168,7 @@ def _macro_row(name: str, tolerance: float, rows: list[dict]) -> dict:
         "f1": float(np.mean([r["f1"] for r in rows])),
         "n_true": sum(r["n_true"] for r in rows), "n_pred": sum(r["n_pred"] for r in rows),
         "tp": sum(r["tp"] for r in rows), "onset_mae": mean("onset_mae"), "iou": mean("iou"),
+        "offset_mae": mean("offset_mae"),
     }
 
 

@@ -1,4 +1,8 @@
-"""Evaluation across runs: predictions of each model against the emulator-derived events of the test runs."""
+"""Evaluation across runs: predictions of each model against the emulator-derived events of the test runs.
+
+Only :func:`~shinobi_tools.events.vocabulary.targets` are predicted and scored: never the ``gym-retro_game`` row
+(the repetition itself), nor the types in ``exclude`` (a game's invisible inputs).
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,12 @@ from shinobi_tools.errors import InputError
 from shinobi_tools.evaluation.baselines import event_rates, periodic_events, prior_events
 from shinobi_tools.evaluation.metrics import ALL, DEFAULT_TOLERANCES, MACRO, SALIENT, evaluate
 from shinobi_tools.events.tsv import read_events_tsv, write_events_tsv
+from shinobi_tools.events.vocabulary import targets
 from shinobi_tools.files import atomic_output, read_tsv
 from shinobi_tools.naming import run_of
 
 METRIC_COLUMNS = ["model", "event_type", "tolerance", "precision", "recall", "f1", "n_true", "n_pred", "tp",
-                  "onset_mae", "iou"]
+                  "onset_mae", "iou", "offset_mae"]
 
 
 def read_runs(paths: list[str | Path]) -> pd.DataFrame:
@@ -31,9 +36,9 @@ def run_seconds(summary: str | Path) -> float:
 
 
 def write_baselines(train_events: list[Path], train_summaries: list[Path], test_summaries: list[Path],
-                    out_dir: str | Path, seed: int = 0) -> list[Path]:
+                    out_dir: str | Path, seed: int = 0, exclude: tuple[str, ...] = ()) -> list[Path]:
     """Prior and periodic predictions for each test run: ``out_dir/{prior,periodic}/<run>_events.tsv``."""
-    rates = event_rates(read_runs(train_events), sum(run_seconds(p) for p in train_summaries))
+    rates = event_rates(targets(read_runs(train_events), exclude), sum(run_seconds(p) for p in train_summaries))
     written = []
     for index, summary in enumerate(sorted(test_summaries)):
         seconds, run = run_seconds(summary), run_of(summary)
@@ -44,17 +49,17 @@ def write_baselines(train_events: list[Path], train_summaries: list[Path], test_
 
 
 def evaluate_pairs(truth: list[Path], pred: list[Path], tolerances=DEFAULT_TOLERANCES,
-                   salient: tuple[str, ...] = ()) -> pd.DataFrame:
+                   salient: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> pd.DataFrame:
     """Evaluate predictions given in the same order as the true files (matching stays within each pair)."""
     if len(truth) != len(pred):
         raise InputError(f"{len(truth)} truth files but {len(pred)} prediction files; give one prediction per truth")
     true_events = pd.concat([read_runs([t]).assign(run=i) for i, t in enumerate(truth)], ignore_index=True)
     predicted = pd.concat([read_runs([p]).assign(run=i) for i, p in enumerate(pred)], ignore_index=True)
-    return evaluate(true_events, predicted, tolerances, salient)
+    return evaluate(true_events, predicted, tolerances, salient, exclude)
 
 
 def metrics_table(truth: list[Path], predictions: dict[str, list[Path]], tolerances=DEFAULT_TOLERANCES,
-                  salient: tuple[str, ...] = ()) -> pd.DataFrame:
+                  salient: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> pd.DataFrame:
     """The headline table: one block of :func:`shinobi_tools.metrics.evaluate` rows per model."""
     true_events = read_runs(truth)
     test_runs = set(true_events["run"]) | {run_of(p) for p in truth}
@@ -63,7 +68,7 @@ def metrics_table(truth: list[Path], predictions: dict[str, list[Path]], toleran
         missing = test_runs - {run_of(p) for p in paths}
         if missing:
             raise InputError(f"model {model} has no predictions for run(s) {', '.join(sorted(missing))}")
-        result = evaluate(true_events, read_runs(paths), tolerances, salient)
+        result = evaluate(true_events, read_runs(paths), tolerances, salient, exclude)
         blocks.append(result.assign(model=model))
     table = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame(columns=METRIC_COLUMNS)
     return table[METRIC_COLUMNS]

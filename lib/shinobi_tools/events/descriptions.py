@@ -1,7 +1,9 @@
 """One-sentence descriptions of events, from a per-game dictionary of phrasings (YAML).
 
 The file maps an event type to a list of phrasings; ``Type.cause`` keys (``LifeLost.fall``) take
-precedence for events with that ``cause``. Phrasings are ``str.format`` templates filled from the
+precedence for events with that ``cause``. A hierarchical type without its own entry takes the entry of its name
+without a trailing number (``WeaponPowerupStarted/Ninjutsu3`` → ``WeaponPowerupStarted/Ninjutsu``), then of its
+parent (``WeaponPowerupStarted``). Phrasings are ``str.format`` templates filled from the
 event: ``{points}``, ``{button}``, ``{value_before}``, ``{value_after}``, ``{lost}``, ``{gained}``,
 ``{cause}``, ``{x_player}``, ``{y_player}``, ``{duration}`` (s, 1 decimal). The choice among
 phrasings is random but deterministic given a seed. A config file (same format) overrides the
@@ -10,6 +12,7 @@ built-in entries type by type.
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping
 from pathlib import Path
@@ -72,6 +75,14 @@ def _fields(row: Mapping) -> dict[str, object]:
     return values
 
 
+def _lookup(phrasings: Mapping[str, list[str]], trial_type: str) -> list[str] | None:
+    """The phrasings of a type: its own, else those of its name without a trailing number, else its parent's."""
+    for key in (trial_type, re.sub(r"\d+$", "", trial_type), trial_type.rsplit("/", 1)[0]):
+        if phrasings.get(key):
+            return phrasings[key]
+    return None
+
+
 def describe(events: pd.DataFrame, phrasings: Mapping[str, list[str]], seed: int = 0) -> pd.Series:
     """One sentence per event; types without phrasings get ``"Event <type>."``."""
     rng = np.random.default_rng(seed)
@@ -81,7 +92,7 @@ def describe(events: pd.DataFrame, phrasings: Mapping[str, list[str]], seed: int
         cause = row.get("cause")
         key = f"{row['trial_type']}.{cause}" if isinstance(cause, str) else None
         options = phrasings.get(key) if key else None
-        options = options or phrasings.get(row["trial_type"])
+        options = options or _lookup(phrasings, str(row["trial_type"]))
         if not options:
             sentences.append(f"Event {row['trial_type']}.")
             continue

@@ -13,12 +13,13 @@ from pathlib import Path
 import pandas as pd
 
 from shinobi_tools.errors import InputError
+from shinobi_tools.events import vocabulary as voc
 from shinobi_tools.events.descriptions import load_descriptions
-from shinobi_tools.events.extract import extract_events, summarize_run
+from shinobi_tools.events.extract import events_fps, extract_events, summarize_run
 from shinobi_tools.events.tsv import write_events_tsv
 from shinobi_tools.events.variables import read_frames
 from shinobi_tools.files import atomic_output, write_json
-from shinobi_tools.games import GameDefinition, get_game
+from shinobi_tools.games import CNEUROMOD, GameDefinition, get_game
 from shinobi_tools.naming import run_of
 from shinobi_tools.replay.states import frame_rate
 
@@ -30,8 +31,10 @@ _COLUMN_DOCS = {
     "onset": ("Start of the event from the first frame of the run", "s"),
     "duration": ("Length of the event (0 for instantaneous events)", "s"),
     "trial_type": ("Event type (button events take the game's button names)", None),
+    "level": ("Level of the repetition", None),
     "frame_start": ("First frame of the event (frame i starts at i / fps)", None),
     "frame_stop": ("First frame after the event (equal to frame_start for instantaneous events)", None),
+    "stim_file": ("The replay (.bk2) of the repetition, on its gym-retro_game row only", None),
     "description": ("One-sentence description of the event", None),
     "family": ("Event family (movement, action, combat, health, item, life, level, state); one ELAN tier each", None),
     "button": ("Button pressed, for button events", None),
@@ -44,11 +47,24 @@ _COLUMN_DOCS = {
 }
 
 
+#: Where the cneuromod vocabulary's conventions differ from the legacy ones.
+_CNEUROMOD_DOCS = {
+    "trial_type": ("Event type in CNeuroMod's vocabulary (Action/*, Screen/*, PlayerState/*, EnemyDefeated ...); "
+                   "gym-retro_game is the repetition itself (metadata, not an event)", None),
+    "frame_stop": ("Last frame of the event, inclusive (equal to frame_start for instantaneous events); on the "
+                   "gym-retro_game row the number of frames", None),
+    "duration": ("(frame_stop - frame_start) / SamplingFrequency: 0 for instantaneous events and one-frame presses",
+                 "s"),
+    "points": ("Points scored by the enemy defeated", None),
+}
+
+
 def events_sidecar(events: pd.DataFrame, game: GameDefinition, fps: float) -> dict:
-    """The BIDS JSON sidecar: one entry per column, with the event types and the fps used."""
+    """The BIDS JSON sidecar: one entry per column, with the event types, the vocabulary and the fps used."""
+    docs = {**_COLUMN_DOCS, **(_CNEUROMOD_DOCS if game.vocabulary == CNEUROMOD else {})}
     sidecar: dict = {}
     for column in events.columns:
-        description, units = _COLUMN_DOCS.get(column, (f"Game-specific column {column}", None))
+        description, units = docs.get(column, (f"Game-specific column {column}", None))
         entry: dict = {"Description": description}
         if units:
             entry["Units"] = units
@@ -56,8 +72,10 @@ def events_sidecar(events: pd.DataFrame, game: GameDefinition, fps: float) -> di
     types = sorted(events["trial_type"].dropna().unique())
     sidecar["trial_type"]["Levels"] = {str(t): ("salient event" if t in game.salient_events else "event") for t in types}
     sidecar["GameName"] = game.name
+    sidecar["Vocabulary"] = game.vocabulary
     sidecar["SamplingFrequency"] = fps
     sidecar["SalientEvents"] = list(game.salient_events)
+    sidecar["InvisibleEvents"] = list(game.invisible_events)
     return sidecar
 
 
@@ -73,10 +91,13 @@ def subtitle_cues(events: pd.DataFrame, min_duration: float = MIN_CUE_S,
                   max_lines: int = MAX_CUE_LINES) -> list[tuple[float, float, str]]:
     """Non-overlapping ``(start, end, text)`` cues: each shows the events active in it, one per line.
 
-    An event is active from its onset for ``max(duration, min_duration)`` seconds.
+    An event is active from its onset for ``max(duration, min_duration)`` seconds; a background state (``Screen/*``,
+    ``PlayerState/*``: the screen shown, the player's form) only for ``min_duration``, when it begins; the
+    ``gym-retro_game`` row (the repetition itself) never.
     """
-    spans = [(float(r.onset), float(r.onset) + max(float(r.duration), min_duration), str(r.description))
-             for r in events.itertuples()]
+    spans = [(float(r.onset), float(r.onset) + (min_duration if str(r.trial_type).startswith(voc.STATE_PREFIXES)
+                                                else max(float(r.duration), min_duration)), str(r.description))
+             for r in events.itertuples() if r.trial_type not in voc.NOT_EVENTS]
     bounds = sorted({t for start, end, _ in spans for t in (start, end)})
     cues: list[tuple[float, float, str]] = []
     for start, end in zip(bounds, bounds[1:]):
@@ -173,28 +194,34 @@ def export_run(
     descriptions: str | Path | None = None,
     seed: int = 0,
     video: str | Path | None = None,
+    vocabulary: str | None = None,
 ) -> dict[str, Path]:
-    """Events of one run from a states parquet or variables JSON, written to ``out_dir``.
+    """Events of one run from a states parquet or variables JSON, written to ``out_dir``, in ``vocabulary``
+    (``cneuromod``, the default, or ``legacy``).
 
     Writes ``<stem>_events.tsv``, ``<stem>_events.json`` and ``<stem>_summary.json`` (``<stem>``:
     the input name without ``_states``/``_variables`` and extension), plus ``<stem>.srt``/``.vtt``/
-    ``.eaf`` for the requested ``formats``. Returns the written paths by kind.
+    ``.eaf`` for the requested ``formats``. Returns the written paths by kind. The summary's ``duration`` is at
+    the input's own rate unless ``fps`` is given (60 Hz for CNeuroMod's files, as their published summaries).
     """
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise InputError(f"unknown export format(s) {', '.join(unknown)}; choose among {', '.join(FORMATS)}")
     if isinstance(game, str):
         game = get_game(game)
+    if vocabulary is not None:
+        game = game.for_vocabulary(vocabulary)
     table = read_frames(frames_path)
-    fps = fps or frame_rate(table)
-    events = extract_events(table, game, fps=fps, options=options,
-                            descriptions=load_descriptions(game, descriptions), seed=seed)
-    out_dir = Path(out_dir)
     stem = run_of(frames_path)
+    events = extract_events(table, game, fps=fps, options=options,
+                            descriptions=load_descriptions(game, descriptions), seed=seed, stem=stem)
+    summary = summarize_run(table, events, game, fps or frame_rate(table), options)
+    fps = events_fps(table, game, fps)
+    out_dir = Path(out_dir)
     written = {
         "events": write_events_tsv(events, out_dir / f"{stem}_events.tsv"),
         "sidecar": write_events_json(events, game, fps, out_dir / f"{stem}_events.json"),
-        "summary": write_summary(summarize_run(table, events, game, fps, options), out_dir / f"{stem}_summary.json"),
+        "summary": write_summary(summary, out_dir / f"{stem}_summary.json"),
     }
     if "srt" in formats:
         written["srt"] = write_srt(events, out_dir / f"{stem}.srt")

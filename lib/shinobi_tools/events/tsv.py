@@ -21,7 +21,9 @@ def read_events_tsv(path: str | Path) -> pd.DataFrame:
     table = read_tsv(path, ("onset", "trial_type"), "an events TSV (<run>_events.tsv)", na_values="n/a",
                      keep_default_na=False)
     for column in ("onset", "duration"):
-        if column in table.columns and len(table) and not pd.api.types.is_numeric_dtype(table[column]):
+        if column in table.columns and table.empty:  # a header alone (a model that found nothing): no values
+            table[column] = table[column].astype(float)
+        elif column in table.columns and not pd.api.types.is_numeric_dtype(table[column]):
             raise InputError(f"{path}: column {column} holds non-numbers; give an events TSV with times in seconds")
     return table
 
@@ -32,13 +34,14 @@ def read_counts(path: str | Path) -> pd.DataFrame:
 
 
 def write_events_tsv(events: pd.DataFrame, path: str | Path) -> Path:
-    """BIDS events TSV: tab-separated, ``n/a`` for missing values, onset/duration rounded to 1 ms."""
+    """BIDS events TSV: tab-separated, ``n/a`` for missing values, onset/duration rounded to 1 ms (numpy's rounding,
+    as CNeuroMod's), ``\n`` line ends: the columns in the table's order."""
     table = events.copy()
     for column in ("onset", "duration"):
         if column in table.columns:
             table[column] = table[column].astype(float).round(TIME_DECIMALS)
     with atomic_output(path) as partial:
-        table.to_csv(partial, sep="\t", index=False, na_rep="n/a")
+        table.to_csv(partial, sep="\t", index=False, na_rep="n/a", lineterminator="\n")
     return Path(path)
 
 

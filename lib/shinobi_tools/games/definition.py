@@ -3,12 +3,17 @@ its own integration (``data.json`` variables, the platform's buttons, the generi
 
 ``get_game`` takes one of our names (``airstriker``) or a stable-retro id (``Breakout-Atari2600-v0``; an id one of
 our YAML files declares gives that file's definition).
+
+A game's events come in one of two vocabularies (:data:`VOCABULARIES`): ``cneuromod``, CNeuroMod's current
+cross-game vocabulary (the default), and ``legacy``, the project's names before it. The YAML keys ``rules``,
+``salient_events`` and ``invisible_events`` take either one value for every vocabulary or a mapping vocabulary →
+value; :meth:`GameDefinition.for_vocabulary` gives the definition seen from one vocabulary.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -20,6 +25,12 @@ from shinobi_tools.settings import read_yaml_mapping
 
 #: The built-in game files (data, apart from the code).
 _BUILTIN_DIR = Path(__file__).parent / "data"
+#: The event vocabularies: CNeuroMod's current one and the project's earlier names.
+CNEUROMOD, LEGACY = "cneuromod", "legacy"
+VOCABULARIES = (CNEUROMOD, LEGACY)
+DEFAULT_VOCABULARY = CNEUROMOD
+#: YAML keys that may differ per vocabulary.
+_PER_VOCABULARY = ("rules", "salient_events", "invisible_events")
 
 
 @dataclass(frozen=True)
@@ -32,12 +43,22 @@ class GameDefinition:
     fps: float | None
     variables: tuple[RamVariable, ...]
     description: str = ""
-    #: Rare event types researchers care most about (reported separately by the evaluation).
+    #: Rare event types researchers care most about (reported separately by the evaluation), in ``vocabulary``.
     salient_events: tuple[str, ...] = ()
-    #: Button → event type for press events (e.g. ``B: HIT``); buttons not listed give no events.
+    #: Legacy vocabulary: button → event type for press events (e.g. ``B: HIT``); buttons not listed give none.
     button_events: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
-    #: Name of the game's event rules in the explicit table ``shinobi_tools.events.rules.RULES``.
+    #: Name of the game's event rules in ``vocabulary``, in the explicit table ``shinobi_tools.events.rules.RULES``.
     rules: str | None = None
+    #: The vocabulary that ``rules``, ``salient_events`` and ``invisible_events`` are in.
+    vocabulary: str = DEFAULT_VOCABULARY
+    #: CNeuroMod vocabulary: button → controller role (``B: Attack`` → ``Action/Attack``); the D-pad and the system
+    #: buttons have their fixed roles, other buttons are ``Action/Other``.
+    actions: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    #: Event types nothing on screen shows: kept in the events TSV, left out of the QA dataset, the models'
+    #: targets and the evaluation (a pixels-only annotator cannot learn them).
+    invisible_events: tuple[str, ...] = ()
+    #: The per-vocabulary values of the YAML (key → vocabulary → value), for :meth:`for_vocabulary`.
+    by_vocabulary: dict = field(default_factory=dict, hash=False, compare=False, repr=False)
     #: Declarative event rules for games without rules of their own (see :mod:`shinobi_tools.events.rules`).
     event_rules: tuple[dict, ...] = field(default=(), hash=False, compare=False)
     #: Default options of the event rules (e.g. ``kill_scores``); the config may override them.
@@ -50,6 +71,16 @@ class GameDefinition:
     def variable_names(self) -> list[str]:
         return [v.name for v in self.variables]
 
+    def for_vocabulary(self, vocabulary: str | None) -> "GameDefinition":
+        """This game seen from ``vocabulary`` (None: the default): its rules, salient and invisible events there."""
+        vocabulary = vocabulary or DEFAULT_VOCABULARY
+        if vocabulary not in VOCABULARIES:
+            raise InputError(f"unknown event vocabulary {vocabulary!r}; choose {' or '.join(VOCABULARIES)}")
+        values = {key: self.by_vocabulary.get(key, {}).get(vocabulary) for key in _PER_VOCABULARY}
+        return replace(self, vocabulary=vocabulary, rules=values["rules"] or None,
+                       salient_events=tuple(values["salient_events"] or ()),
+                       invisible_events=tuple(values["invisible_events"] or ()))
+
 
 def _search_dirs() -> list[Path]:
     extra = [Path(p) for p in os.environ.get("SHINOBI_TOOLS_GAMES", "").split(":") if p]
@@ -60,6 +91,7 @@ def load_game_file(path: str | Path) -> GameDefinition:
     """Read one game YAML file; raise :class:`InputError` naming the file on any problem."""
     path = Path(path)
     raw = read_yaml_mapping(path)
+    by_vocabulary = {key: _per_vocabulary(raw.get(key), key, path) for key in _PER_VOCABULARY}
     try:
         variables = tuple(
             RamVariable(name=name, address=int(spec["address"]), type=str(spec["type"]),
@@ -73,16 +105,26 @@ def load_game_file(path: str | Path) -> GameDefinition:
             fps=float(raw["fps"]) if raw.get("fps") is not None else None,
             variables=variables,
             description=str(raw.get("description", "")),
-            salient_events=tuple(raw.get("salient_events") or ()),
             button_events={str(k): str(v) for k, v in (raw.get("button_events") or {}).items()},
-            rules=raw.get("rules"),
+            actions={str(k): str(v) for k, v in (raw.get("actions") or {}).items()},
+            by_vocabulary=by_vocabulary,
             event_rules=tuple(dict(rule) for rule in raw.get("event_rules") or ()),
             event_options=dict(raw.get("event_options") or {}),
             descriptions=path.parent / raw["descriptions"] if raw.get("descriptions") else None,
             source=path,
-        )
+        ).for_vocabulary(DEFAULT_VOCABULARY)
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise InputError(f"{path}: invalid game definition ({error!r}); see lib/shinobi_tools/games/data/*.yaml") from None
+
+
+def _per_vocabulary(value: object, key: str, path: Path) -> dict:
+    """A YAML value given for every vocabulary, or as a mapping vocabulary → value, as vocabulary → value."""
+    if isinstance(value, dict):
+        unknown = sorted(set(map(str, value)) - set(VOCABULARIES))
+        if unknown:
+            raise InputError(f"{path}: `{key}` names unknown vocabularies {unknown}; use {', '.join(VOCABULARIES)}")
+        return {str(k): v for k, v in value.items()}
+    return {vocabulary: value for vocabulary in VOCABULARIES}
 
 
 @cache
@@ -131,6 +173,7 @@ def generic_game(retro_id: str) -> GameDefinition:
     known), and the generic rules (score, lives, health)."""
     system = system_of_game(retro_id)
     variables = integration_variables(retro_id)
+    salient = generic.salient_events([v.name for v in variables])
     return GameDefinition(
         name=retro_id,
         retro_id=retro_id,
@@ -138,9 +181,10 @@ def generic_game(retro_id: str) -> GameDefinition:
         fps=None,
         variables=variables,
         description=f"{retro_id}: stable-retro's integration, no game file of ours",
-        salient_events=generic.salient_events([v.name for v in variables]),
         button_events={b: generic.button_role(system, b) for b in logged_buttons(system)},
-        rules=generic.RULES_NAME,
+        actions=generic.action_roles(system),
+        by_vocabulary={"rules": {v: generic.RULES_NAME for v in VOCABULARIES},
+                       "salient_events": {v: salient for v in VOCABULARIES}},
         descriptions=_BUILTIN_DIR / generic.DESCRIPTIONS_FILE,
         source=data_json(retro_id),
-    )
+    ).for_vocabulary(DEFAULT_VOCABULARY)

@@ -9,8 +9,10 @@ only role known for a whole platform is the Atari 2600 joystick's single button,
 
 from __future__ import annotations
 
-#: Button → role, per platform (stable-retro core name); other buttons are named by themselves.
+#: Button → role, per platform (stable-retro core name); other buttons are named by themselves (legacy vocabulary).
 BUTTON_ROLES: dict[str, dict[str, str]] = {"Atari2600": {"BUTTON": "FIRE"}}
+#: The same roles in CNeuroMod's controller vocabulary (``Action/<role>``); other buttons are ``Action/Other``.
+ACTION_ROLES: dict[str, dict[str, str]] = {"Atari2600": {"BUTTON": "Attack"}}
 
 #: Variable → {direction of the change: event type}, with the event family.
 VARIABLE_EVENTS: dict[str, dict[str, str]] = {
@@ -30,6 +32,11 @@ def button_role(system: str, button: str) -> str:
     """The event type of a press of ``button``: its role where one is known (Atari ``BUTTON`` → ``FIRE``), else
     the button's own name."""
     return BUTTON_ROLES.get(system, {}).get(button, button)
+
+
+def action_roles(system: str) -> dict[str, str]:
+    """Button → CNeuroMod controller role (``Attack``) where one is known for the platform."""
+    return dict(ACTION_ROLES.get(system, {}))
 
 
 def salient_events(variables: list[str] | tuple[str, ...]) -> tuple[str, ...]:

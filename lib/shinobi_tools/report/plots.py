@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt  # headless machines fall back to Agg; notebooks
 import pandas as pd
 
 from shinobi_tools.evaluation.metrics import ALL, MACRO, SALIENT
+from shinobi_tools.events.vocabulary import NOT_EVENTS, targets
 
 _SUMMARY_ROWS = (SALIENT, ALL, MACRO)
 
@@ -38,8 +39,13 @@ def f1_bars(metrics: pd.DataFrame, path: str | Path, tolerance: float = 0.5) -> 
 
 
 def timeline(truth: pd.DataFrame, predictions: dict[str, pd.DataFrame], path: str | Path, title: str = "",
-             types: list[str] | None = None) -> Path:
-    """One row per event type; true events on top of each row, each model's below, as ticks or spans."""
+             types: list[str] | None = None, exclude: tuple[str, ...] = ()) -> Path:
+    """One row per event type; true events on top of each row, each model's below, as ticks or spans.
+
+    Shows what is evaluated: never the ``gym-retro_game`` row, nor the ``exclude`` types (a game's invisible ones).
+    """
+    truth = targets(truth, exclude)
+    predictions = {name: targets(events, exclude) for name, events in predictions.items()}
     types = types or sorted(set(truth["trial_type"]).union(*(set(p["trial_type"]) for p in predictions.values())))
     sources = [("truth", truth)] + list(predictions.items())
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -86,8 +92,8 @@ def training_curves(curves: dict[str, pd.DataFrame], path: str | Path) -> Path:
 
 
 def split_statistics(statistics: pd.DataFrame, path: str | Path) -> Path:
-    """Events per type in each split (stacked by split)."""
-    types = [c for c in statistics.columns if c not in ("split", "runs", "clips")]
+    """Events per type in each split (stacked by split); the ``gym-retro_game`` rows are the ``runs`` column."""
+    types = [c for c in statistics.columns if c not in ("split", "runs", "clips", *NOT_EVENTS)]
     figure, axis = plt.subplots(figsize=(7, 4))
     statistics.set_index("split")[types].T.plot.bar(ax=axis, stacked=True)
     axis.set_ylabel("events")

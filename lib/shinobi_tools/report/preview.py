@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 from PIL import Image
 
+from shinobi_tools.events.vocabulary import targets
 from shinobi_tools.media.frames import iter_frames, probe_video, resample_indices, time_range
 from shinobi_tools.media.gif import draw_caption
 
@@ -15,7 +16,9 @@ SHOW_AT_LEAST = 0.5
 
 
 def active_types(events: pd.DataFrame, seconds: float) -> list[str]:
-    """Event types under way at ``seconds`` (instantaneous ones shown for SHOW_AT_LEAST)."""
+    """Event types under way at ``seconds`` (instantaneous ones shown for SHOW_AT_LEAST; never the
+    ``gym-retro_game`` row, which spans the whole repetition)."""
+    events = targets(events)
     ends = events["onset"] + events["duration"].fillna(0).clip(lower=SHOW_AT_LEAST)
     return sorted(set(events.loc[(events["onset"] <= seconds) & (seconds < ends), "trial_type"]))
 

@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from shinobi_tools.events import vocabulary as voc
 from shinobi_tools.events.primitives import change_events, empty_events
 from shinobi_tools.games.generic import VARIABLE_EVENTS, VARIABLE_FAMILIES
 
+#: Both vocabularies: ``rows`` for cneuromod, ``detect`` for legacy.
+VOCABULARIES = ("cneuromod", "legacy")
 REQUIRED: tuple[str, ...] = ()
 
 
@@ -27,6 +30,22 @@ def columns(table: pd.DataFrame, options: dict) -> dict[str, str]:
     """Role (``score``, ``lives``, ``health``) → the table's column for it, for the roles the table has."""
     roles = dict(options.get("roles") or {})
     return {role: roles.get(role, role) for role in VARIABLE_EVENTS if roles.get(role, role) in table.columns}
+
+
+def rows(table: pd.DataFrame, options: dict) -> list[voc.Row]:
+    """CNeuroMod vocabulary: a point row per change, on the first frame showing the new value (``points`` on score
+    rises)."""
+    out = []
+    for role, column in columns(table, options).items():
+        values = voc.column(table, column)
+        delta = voc.steps(values)
+        for when, trial_type in VARIABLE_EVENTS[role].items():
+            for frame in voc.frames_where(delta > 0 if when == "increase" else delta < 0):
+                extra = {"value_before": int(values[frame - 1]), "value_after": int(values[frame])}
+                if role == "score":
+                    extra["points"] = extra["value_after"] - extra["value_before"]
+                out.append(voc.point(trial_type, frame, **extra))
+    return out
 
 
 def detect(table: pd.DataFrame, fps: float, options: dict) -> pd.DataFrame:

@@ -7,10 +7,7 @@ Names and conventions follow CNeuroMod's ``videogames_utils`` (``docs/EVENT_REFE
 player is alive in the level, on-screen tracks shorter than 5 frames dropped and gaps of up to 4 frames bridged.
 :func:`to_events` turns rows into this project's table (``frame_stop`` exclusive).
 
-Merge note (issue 13): this module is a minimal local stand-in for the shared CNeuroMod vocabulary helpers
-(``shinobi_tools.events.vocabulary``: ``Row``, ``point``, ``span``, ``constant_runs``, ``nonzero_runs``, ``clip``,
-screen labels), which were not on main when the Mario rules were written. Once that module is merged, the Mario
-rules' ``rows()`` should take its helpers and this module shrink to the Mario-specific parts (tracks, families).
+Rows are the shared vocabulary's (:class:`shinobi_tools.events.vocabulary.Row`).
 """
 
 from __future__ import annotations
@@ -22,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from shinobi_tools.events.primitives import empty_events
+from shinobi_tools.events.vocabulary import Row, span
 
 LEVEL_STARTED, LEVEL_COMPLETED = "LevelStarted", "LevelCompleted"
 #: Screen labels (``Screen/<label>``).
@@ -38,24 +36,6 @@ FAMILIES = {
     "ShellStartedMoving": "combat", "ProjectileOnScreen": "combat", "ItemCollected": "item", "ItemOnScreen": "item",
     "BlockSmashed": "item", "GoalCardCollected": "item", "GoalCardVisible": "item",
 }
-
-
-@dataclass(frozen=True)
-class Row:
-    """One event in CNeuroMod's convention: frames of the repetition, ``frame_stop`` inclusive (None: a point)."""
-
-    trial_type: str
-    frame_start: int
-    frame_stop: int | None = None
-
-
-def point(trial_type: str, frame: int) -> Row:
-    return Row(trial_type, int(frame))
-
-
-def span(trial_type: str, start: int, stop: int) -> Row:
-    """A durational row over frames ``start..stop`` (inclusive)."""
-    return Row(trial_type, int(start), int(stop))
 
 
 def column(table: pd.DataFrame, name: str | None) -> np.ndarray:

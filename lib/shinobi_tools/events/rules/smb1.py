@@ -38,8 +38,10 @@ import numpy as np
 import pandas as pd
 
 import shinobi_tools.events.rules.mario as mario
-from shinobi_tools.events.rules.mario import Row, point, span
+from shinobi_tools.events.vocabulary import Row, point, span
 
+#: Both vocabularies: ``rows`` for cneuromod, ``detect`` for legacy.
+VOCABULARIES = ("cneuromod", "legacy")
 REQUIRED = ("lives", "score")
 KILL_STATES = {4: "Stomp", 34: "Projectile", 132: "Shell"}
 FORMS = {0: "Small", 1: "Super", 2: "Fire"}

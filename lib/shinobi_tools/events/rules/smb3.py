@@ -30,8 +30,10 @@ import numpy as np
 import pandas as pd
 
 import shinobi_tools.events.rules.mario as mario
-from shinobi_tools.events.rules.mario import Row, point, span
+from shinobi_tools.events.vocabulary import Row, point, span
 
+#: Both vocabularies: ``rows`` for cneuromod, ``detect`` for legacy.
+VOCABULARIES = ("cneuromod", "legacy")
 REQUIRED = ("lives", "score")
 SLOTS = 8
 SUITS = {0: "Small", 1: "Super", 2: "Fire", 3: "Raccoon", 4: "Frog", 5: "Tanooki", 6: "Hammer"}
