@@ -120,3 +120,12 @@ def test_events_command_takes_a_stable_retro_id(tmp_path):
     tsv = pd.read_csv(written["events"], sep="\t")
     assert (tsv["trial_type"] == "ScoreIncrease").sum() == 2 and (tsv["trial_type"] == "LifeLost").sum() == 2
     assert json.loads(written["summary"].read_text())["event_counts"]["Action/Attack"] == 2
+
+
+@pytest.mark.parametrize("vocabulary", ["cneuromod", "legacy"])
+def test_a_run_without_a_score_change_summarizes(vocabulary):
+    game = get_game("Breakout-Atari2600-v0").for_vocabulary(vocabulary)
+    frames = table(5, lives=[3, 3, 3, 2, 2], score=[7, 7, 7, 7, 7])
+    events = extract_events(frames, game, fps=FPS)
+    summary = summarize_run(frames, events, game, fps=FPS)
+    assert summary["score gained"] == 0 and summary["end_score"] == 7

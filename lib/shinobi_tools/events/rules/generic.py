@@ -66,6 +66,6 @@ def summarize(table: pd.DataFrame, events: pd.DataFrame, fps: float, options: di
     score = columns(table, options).get("score")
     if score is not None:
         summary["end_score"] = int(table[score].iloc[-1])
-        summary["score gained"] = int(events.loc[events["trial_type"] == VARIABLE_EVENTS["score"]["increase"],
-                                                 "points"].sum()) if len(events) else 0
+        rises = events["trial_type"] == VARIABLE_EVENTS["score"]["increase"]
+        summary["score gained"] = int(events.loc[rises, "points"].sum()) if rises.any() else 0
     return summary
