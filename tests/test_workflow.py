@@ -155,7 +155,7 @@ def test_atari_recordings_from_bk2_to_the_evaluation(atari_roms, tmp_path):
         video = table.with_name(table.name.replace("_states.parquet", ".mp4"))
         assert count_frames(video) == len(pd.read_parquet(table)) > 0
     counts = pd.read_csv(results / "events" / "event_counts.tsv", sep="\t")
-    assert {"FIRE", "LifeLost"} <= set(counts.columns)
+    assert {"Action/Attack", "LifeLost"} <= set(counts.columns)
     metrics = pd.read_csv(results / "evaluation" / "metrics.tsv", sep="\t")
     assert set(metrics["model"]) == {"prior", "periodic", "spotter", "vidllm", "vidllm_text"}
     assert {"ALL", "SALIENT", "LifeLost"} <= set(metrics["event_type"])
