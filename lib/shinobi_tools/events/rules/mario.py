@@ -145,3 +145,14 @@ def to_events(rows: list[Row]) -> pd.DataFrame:
         "frame_stop": [r.frame_start if r.frame_stop is None else r.frame_stop + 1 for r in rows],
         "family": [FAMILIES.get(r.trial_type.split("/")[0], "level") for r in rows],
     })
+
+
+def summarize(table: pd.DataFrame, events: pd.DataFrame, fps: float, options: dict) -> dict:
+    """The duration, whether the level was completed, the score at the end (in tens of points), the deaths."""
+    types = events["trial_type"].astype(str)
+    return {
+        "duration": len(table) / fps,
+        "cleared": bool((types == LEVEL_COMPLETED).any()),
+        "end_score": int(table["score"].iloc[-1]),
+        "deaths": int(types.str.startswith("PlayerDied/").sum()),
+    }

@@ -234,12 +234,5 @@ def _level(table, port, engine, timer, labels) -> list[Row]:
     return out
 
 
-def summarize(table: pd.DataFrame, events: pd.DataFrame, fps: float, options: dict) -> dict:
-    """The duration, whether the level was completed, and the score at the end (NES: in tens of points)."""
-    types = events["trial_type"].astype(str)
-    return {
-        "duration": len(table) / fps,
-        "cleared": bool((types == mario.LEVEL_COMPLETED).any()),
-        "end_score": int(table["score"].iloc[-1]),
-        "deaths": int(types.str.startswith("PlayerDied/").sum()),
-    }
+#: The duration, whether the level was completed, the score at the end (in tens of points), the deaths.
+summarize = mario.summarize

@@ -165,12 +165,5 @@ def _objects(table) -> list[Row]:
     return out
 
 
-def summarize(table: pd.DataFrame, events: pd.DataFrame, fps: float, options: dict) -> dict:
-    """The duration, whether the level was completed (a goal card taken), and the score at the end (in tens)."""
-    types = events["trial_type"].astype(str)
-    return {
-        "duration": len(table) / fps,
-        "cleared": bool((types == mario.LEVEL_COMPLETED).any()),
-        "end_score": int(table["score"].iloc[-1]),
-        "deaths": int(types.str.startswith("PlayerDied/").sum()),
-    }
+#: The duration, whether the level was completed, the score at the end (in tens of points), the deaths.
+summarize = mario.summarize

@@ -39,6 +39,15 @@ def _text_config(vocab_size: int, tokenizer) -> dict:
                 tie_word_embeddings=False)
 
 
+def _built(model_class, config, tokenizer, seed: int):
+    """The model of ``config`` with seeded random weights, generating with the tokenizer's end and pad tokens."""
+    torch.manual_seed(seed)
+    model = model_class(config)
+    model.generation_config.eos_token_id = tokenizer.eos_token_id
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    return model, tokenizer
+
+
 def tiny_smolvlm(seed: int = 0):
     """(model, tokenizer): a 2-layer 64-wide SmolVLM, 32-pixel frames, 4 tokens per frame."""
     from transformers import SmolVLMConfig, SmolVLMForConditionalGeneration
@@ -51,60 +60,43 @@ def tiny_smolvlm(seed: int = 0):
         scale_factor=2, image_token_id=tokenizer.convert_tokens_to_ids("<image>"),
         vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=False,
     )
-    torch.manual_seed(seed)
-    model = SmolVLMForConditionalGeneration(config)
-    model.generation_config.eos_token_id = tokenizer.eos_token_id
-    model.generation_config.pad_token_id = tokenizer.pad_token_id
-    return model, tokenizer
+    return _built(SmolVLMForConditionalGeneration, config, tokenizer, seed)
+
+
+def _tiny_qwen(config_class, model_class, seed: int, text: dict, vision: dict):
+    """A tiny Qwen-VL model: 2-layer 64-wide text, a 1-block vision tower; ``text`` / ``vision``: what differs."""
+    tokenizer = byte_tokenizer(QWEN_TOKENS)
+    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in QWEN_TOKENS}
+    config = config_class(
+        text_config={**_text_config(len(tokenizer), tokenizer), **text},
+        vision_config=dict(depth=1, hidden_size=32, intermediate_size=64, num_heads=2, out_hidden_size=64,
+                           spatial_merge_size=2, temporal_patch_size=2, **vision),
+        image_token_id=ids["<|image_pad|>"], video_token_id=ids["<|video_pad|>"],
+        vision_start_token_id=ids["<|vision_start|>"], vision_end_token_id=ids["<|vision_end|>"],
+        tie_word_embeddings=False,
+    )
+    return _built(model_class, config, tokenizer, seed)
 
 
 def tiny_qwen2_5_vl(seed: int = 0):
-    """(model, tokenizer): a 2-layer 64-wide Qwen2.5-VL with a 1-block vision tower (patch 14, merge 2)."""
+    """(model, tokenizer): a tiny Qwen2.5-VL (patch 14, merge 2, windowed attention)."""
     from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
 
-    tokenizer = byte_tokenizer(QWEN_TOKENS)
-    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in QWEN_TOKENS}
-    text = _text_config(len(tokenizer), tokenizer)
-    text["rope_parameters"] = {"rope_type": "default", "rope_theta": 10000.0, "mrope_section": [2, 3, 3]}
-    config = Qwen2_5_VLConfig(
-        text_config=text,
-        vision_config=dict(depth=1, hidden_size=32, intermediate_size=64, num_heads=2, out_hidden_size=64,
-                           patch_size=14, spatial_merge_size=2, temporal_patch_size=2, window_size=56,
-                           fullatt_block_indexes=[0]),
-        image_token_id=ids["<|image_pad|>"], video_token_id=ids["<|video_pad|>"],
-        vision_start_token_id=ids["<|vision_start|>"], vision_end_token_id=ids["<|vision_end|>"],
-        tie_word_embeddings=False,
-    )
-    torch.manual_seed(seed)
-    model = Qwen2_5_VLForConditionalGeneration(config)
-    model.generation_config.eos_token_id = tokenizer.eos_token_id
-    model.generation_config.pad_token_id = tokenizer.pad_token_id
-    return model, tokenizer
+    return _tiny_qwen(Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration, seed,
+                      text={"rope_parameters": {"rope_type": "default", "rope_theta": 10000.0,
+                                                "mrope_section": [2, 3, 3]}},
+                      vision=dict(patch_size=14, window_size=56, fullatt_block_indexes=[0]))
 
 
 def tiny_qwen3_vl(seed: int = 0):
-    """(model, tokenizer): a 2-layer 64-wide Qwen3-VL with a 1-block vision tower (patch 16, merge 2, DeepStack)."""
+    """(model, tokenizer): a tiny Qwen3-VL (patch 16, merge 2, DeepStack, interleaved MRoPE)."""
     from transformers import Qwen3VLConfig, Qwen3VLForConditionalGeneration
 
-    tokenizer = byte_tokenizer(QWEN_TOKENS)
-    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in QWEN_TOKENS}
-    text = _text_config(len(tokenizer), tokenizer)
-    text.update(head_dim=16, rope_parameters={"rope_type": "default", "rope_theta": 10000.0,
-                                              "mrope_section": [2, 3, 3], "mrope_interleaved": True})
-    config = Qwen3VLConfig(
-        text_config=text,
-        vision_config=dict(depth=1, hidden_size=32, intermediate_size=64, num_heads=2, out_hidden_size=64,
-                           patch_size=16, spatial_merge_size=2, temporal_patch_size=2, num_position_embeddings=64,
-                           deepstack_visual_indexes=[0]),
-        image_token_id=ids["<|image_pad|>"], video_token_id=ids["<|video_pad|>"],
-        vision_start_token_id=ids["<|vision_start|>"], vision_end_token_id=ids["<|vision_end|>"],
-        tie_word_embeddings=False,
-    )
-    torch.manual_seed(seed)
-    model = Qwen3VLForConditionalGeneration(config)
-    model.generation_config.eos_token_id = tokenizer.eos_token_id
-    model.generation_config.pad_token_id = tokenizer.pad_token_id
-    return model, tokenizer
+    return _tiny_qwen(Qwen3VLConfig, Qwen3VLForConditionalGeneration, seed,
+                      text={"head_dim": 16, "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0,
+                                                                "mrope_section": [2, 3, 3],
+                                                                "mrope_interleaved": True}},
+                      vision=dict(patch_size=16, num_position_embeddings=64, deepstack_visual_indexes=[0]))
 
 
 #: The tiny models by ``model.kind``.
