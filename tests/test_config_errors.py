@@ -93,7 +93,7 @@ def test_spotter_config_files(configs, tmp_path, capsys, name, message):
     (["events", "--game", "airstriker", "--states", "x", "--out-dir", "o", "--fps", "-5"], "--fps: -5 must be positive"),
     (["clips", "--game", "airstriker", "--video", "v", "--states", "s", "--events", "e", "--out-dir", "o",
       "--records", "r", "--stride", "0"], "--stride: 0 must be positive"),
-    (["record", "--out-dir", "o", "--runs", "zero"], "--runs: 'zero' is not a int"),
+    (["record", "--out-dir", "o", "--runs", "zero"], "--runs: 'zero' is not an integer"),
     (["splits", "r", "--out", "o", "--by", "week"], "argument --by: invalid choice: 'week'"),
     (["replay", "x.bk2", "--out-dir", "o", "--crf", "99"], "argument --crf: invalid choice: 99"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),

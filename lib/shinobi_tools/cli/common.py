@@ -47,32 +47,29 @@ def named_paths(specs: list[str], what: str) -> dict[str, Path]:
     return named
 
 
-def positive(kind: type = float) -> Callable[[str], float]:
-    """An argparse type: a number above zero (a bad value is argparse's one-line error, exit 2)."""
+def _bounded(kind: type, above_zero: bool) -> Callable[[str], float]:
+    """An argparse type: a number of ``kind`` above zero (``above_zero``) or at least zero; a bad value is argparse's
+    one-line error, exit code 2."""
+    word = {int: "an integer", float: "a number"}[kind]
+
     def parse(text: str):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a {kind.__name__}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"{text} must be positive")
+            raise argparse.ArgumentTypeError(f"{text!r} is not {word}") from None
+        if value < 0 or (above_zero and value == 0):
+            raise argparse.ArgumentTypeError(f"{text} must be {'positive' if above_zero else 'at least 0'}")
         return value
-    parse.__name__ = f"positive {kind.__name__}"
+    parse.__name__ = f"{'positive' if above_zero else 'non-negative'} {kind.__name__}"
     return parse
+
+
+def positive(kind: type = float) -> Callable[[str], float]:
+    return _bounded(kind, above_zero=True)
 
 
 def non_negative(kind: type = int) -> Callable[[str], float]:
-    """An argparse type: a number at least zero."""
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a {kind.__name__}") from None
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"{text} must not be negative")
-        return value
-    parse.__name__ = f"non-negative {kind.__name__}"
-    return parse
+    return _bounded(kind, above_zero=False)
 
 
 def formats(text: str) -> list[str]:
