@@ -108,3 +108,25 @@ def test_workflow_through_slurm_gives_the_local_outputs(cluster, tmp_path, make_
         pd.testing.assert_frame_equal(pd.read_parquet(remote / f"{replay}_states.parquet"),
                                       pd.read_parquet(local / f"{replay}_states.parquet"))
         assert (remote / f"{replay}.mp4").read_bytes() == (local / f"{replay}.mp4").read_bytes()
+
+
+class _Resources(dict):
+    """What the SLURM executor reads of a job's resources (``.get`` and attributes)."""
+
+    __getattr__ = dict.__getitem__
+
+
+@pytest.mark.parametrize("gpus", [0, 1])
+def test_gpu_rules_get_a_gpu_request_slurm_accepts(cluster, gpus):
+    """The executor's GPU flags for each GPU rule (the profile's set-resources + the rule's ``gpu`` count) pass
+    ``sbatch --test-only`` (a ``gres`` beside the count gave ``--gres=gpu:a100:1 --gpus=1``, which sbatch refuses)."""
+    from types import SimpleNamespace
+
+    from snakemake_executor_plugin_slurm.utils import set_gres_string
+
+    profile = yaml.safe_load((PROFILE / "config.yaml").read_text())
+    for rule, resources in profile["set-resources"].items():
+        job = SimpleNamespace(resources=_Resources({**resources, "gpu": gpus}))
+        flags = set_gres_string(job).split()
+        result = cluster.run("sbatch", "--test-only", "-p", PARTITION, *flags, "--wrap", "true", check=False)
+        assert result.returncode == 0, f"{rule} {flags}: {result.stderr}"

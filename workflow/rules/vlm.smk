@@ -58,6 +58,8 @@ rule vlm_train:
         steps=(f"--set train.steps={VLM['steps']} " if VLM["steps"] else "")
         + (f"--set train.vision_warmup_steps={VLM['warmup_steps']}" if VLM["warmup_steps"] is not None else ""),
         game=GAME,
+        # One process per GPU (data parallel) when the job has several.
+        processes=f"--processes {VLM['gpu']}" if VLM["gpu"] > 1 else "",
     log:
         f"{RESULTS}/logs/vlm/train.log",
     benchmark:
@@ -72,7 +74,7 @@ rule vlm_train:
     shell:
         "python -m shinobi_tools finetune --config {input.config:q} {params.game} {params.base} "
         "--set data.train={input.train:q} --set data.val={input.val:q} --set train.output_dir={params.out_dir:q} "
-        "{params.steps} >> {log:q} 2>&1"
+        "{params.steps} {params.processes} >> {log:q} 2>&1"
 
 
 rule vlm_annotate:

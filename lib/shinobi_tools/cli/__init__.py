@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from shinobi_tools.cli import dataset, evaluation, events, media, models, replay, report
-from shinobi_tools.cli.common import USER_ERROR
+from shinobi_tools.cli.common import USER_ERROR, is_worker_echo
 from shinobi_tools.errors import ShinobiToolsError
 
 _STAGES = (replay, events, media, dataset, models, evaluation, report)
@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except ShinobiToolsError as error:
+        if is_worker_echo():  # the first worker of a multi-process launch already said it
+            return USER_ERROR
         print("error: " + " ".join(str(error).split()), file=sys.stderr)   # one line, whatever the message
         return USER_ERROR
     except KeyboardInterrupt:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,11 @@ from shinobi_tools.games.definition import DEFAULT_VOCABULARY, VOCABULARIES
 
 #: Exit code of a user error (argparse uses 2 for bad arguments too).
 USER_ERROR = 2
+
+
+def is_worker_echo() -> bool:
+    """True in the workers after the first of a multi-process launch (their user errors repeat the first's)."""
+    return int(os.environ.get("RANK", "0") or 0) > 0
 
 
 def add_command(sub, name: str, handler: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:

@@ -66,14 +66,22 @@ def _build_base(args: argparse.Namespace) -> int:
 
 def _finetune(args: argparse.Namespace) -> int:
     from shinobi_tools.models.vlm.config import load_config
+    from shinobi_tools.models.vlm.parallel import check_world, relaunch
     from shinobi_tools.models.vlm.train import train
     from shinobi_tools.settings import parse_overrides
 
+    if args.processes > 1:  # N local workers (one GPU each, or CPU processes), data-parallel
+        forwarded = ["--config", str(args.config), "--vocabulary", args.vocabulary]
+        forwarded += (["--game", args.game] if args.game else []) + [f"--set={item}" for item in args.set]
+        forwarded += [f"--allow-change={key}" for key in args.allow_change]
+        config = load_config(args.config, parse_overrides(args.set))   # a bad config is one line here, not N
+        check_world(config.train.batch_size, args.processes)
+        return relaunch(args.processes, forwarded)
     config = load_config(args.config, parse_overrides(args.set))
     game = game_of(args)
     if game is not None and config.data.answer_types == "salient":  # the game's salient types in --vocabulary
         config.data.answer_types = list(game.salient_events)
-    final = train(config, game=args.game)
+    final = train(config, game=args.game, allow_changes=tuple(args.allow_change))
     if not final.exists():
         return INTERRUPTED
     print(final)
@@ -96,6 +104,12 @@ def add_finetune_arguments(parser: argparse.ArgumentParser) -> None:
     add_vocabulary_argument(parser, "the training events (which salient types `salient` means)")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                         help="override one config value (YAML syntax), e.g. --set train.steps=20")
+    parser.add_argument("--processes", type=positive(int), default=1,
+                        help="data-parallel worker processes on this machine (one GPU each, else CPU with gloo); "
+                             "the same as `accelerate launch --num_processes N -m shinobi_tools.finetune`")
+    parser.add_argument("--allow-change", action="append", default=[], metavar="SECTION.KEY",
+                        help="when resuming, accept this setting differing from the saved run's (recorded in "
+                             "resume_changes.tsv); without it a changed setting is refused")
 
 
 def add_commands(sub) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import math
+import os
 import shutil
 import signal
 import sys
@@ -27,7 +28,7 @@ import torch
 from shinobi_tools.models.vlm.bases import load_base
 from shinobi_tools.models.vlm.batch import ClipDataset, collate_examples, infinite_batches
 from shinobi_tools.models.vlm.calibration import tune_head
-from shinobi_tools.models.vlm.config import RunConfig, save_config
+from shinobi_tools.models.vlm.config import RunConfig, config_to_dict, save_config
 from shinobi_tools.models.vlm.data import event_types, load_qa, positive_weights, sampling_weights
 from shinobi_tools.models.vlm.family import VisionCapture
 from shinobi_tools.models.vlm.frames import pixel_stats, sample_frames
@@ -41,6 +42,8 @@ from shinobi_tools.models.vlm.model import (
     trainable_state,
     vision_feature_size,
 )
+from shinobi_tools.models.vlm.parallel import any_process, check_world, mean_over_processes, shard
+from shinobi_tools.models.vlm.resume import check_resume
 from shinobi_tools.models.vlm.targets import resolve_answer_types, shape_messages
 
 CHECKPOINT_PREFIX = "step-"
@@ -66,11 +69,12 @@ def lr_factor(step: int, config: RunConfig) -> float:
 
 
 class _StopFlag:
-    """Set by SIGTERM / SIGUSR1 (SLURM's warning before a time-out): checkpoint after the current step."""
+    """Set by SIGTERM / SIGUSR1 (SLURM's warning before a time-out) and Ctrl-C (SIGINT): checkpoint after the
+    current step and stop; a second Ctrl-C stops at once."""
 
     def __init__(self) -> None:
         self.raised = False
-        for sig in (signal.SIGTERM, getattr(signal, "SIGUSR1", None)):
+        for sig in (signal.SIGTERM, signal.SIGINT, getattr(signal, "SIGUSR1", None)):
             if sig is not None:
                 try:
                     signal.signal(sig, self._handler)
@@ -78,16 +82,23 @@ class _StopFlag:
                     pass
 
     def _handler(self, signum, frame) -> None:
+        if self.raised and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        if signum == signal.SIGINT:
+            print("Ctrl-C: saving a checkpoint after this step (Ctrl-C again stops at once)", file=sys.stderr)
         self.raised = True
 
 
-def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | None = None) -> Path:
+def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | None = None,
+          allow_changes: tuple[str, ...] = ()) -> Path:
     """Run (or resume) the fine-tuning; return ``<output_dir>/final``.
 
-    ``game`` (a game definition name) resolves ``data.answer_types: salient``.
+    ``game`` (a game definition name) resolves ``data.answer_types: salient``. A resume refuses settings that
+    differ from the saved run's except the ``allow_changes`` keys (recorded; see :mod:`.resume`).
 
     ``max_steps_this_run`` stops early after that many optimizer steps (with a checkpoint), as a time-out would;
-    the returned folder then does not exist yet.
+    the returned folder then does not exist yet. Under ``accelerate launch --num_processes N`` every process
+    trains on its shard of each global batch (:mod:`.parallel`) and only the main one writes.
     """
     from accelerate import Accelerator
 
@@ -98,10 +109,13 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
     if (final / "shinobi_vlm.json").exists():
         print(f"{final} exists: training is complete", file=sys.stderr)
         return final
-    checkpoints.mkdir(parents=True, exist_ok=True)
-    save_config(config, out / "config.yaml")
     precision = t.mixed_precision if t.mixed_precision != "auto" else ("bf16" if native_bf16() else "no")
-    accelerator = Accelerator(mixed_precision=precision)
+    accelerator = Accelerator(mixed_precision=precision, cpu=not torch.cuda.is_available())
+    main = accelerator.is_main_process
+    check_world(t.batch_size, accelerator.num_processes)
+    if main:
+        checkpoints.mkdir(parents=True, exist_ok=True)
+    accelerator.wait_for_everyone()
     if t.cpu_threads and accelerator.device.type == "cpu":
         torch.set_num_threads(t.cpu_threads)
     torch.manual_seed(t.seed)
@@ -111,6 +125,13 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
     base = vlm.model
     family = vlm.family
     model = prepare_for_training(vlm, config.model)
+    if t.gradient_checkpointing:  # recompute activations in the backward pass: less memory, ~30 % more compute
+        base.config.use_cache = False
+        kwargs = {"use_reentrant": False}
+        if hasattr(base, "activation_checkpointing_enable"):  # transformers >= 5.2 name
+            base.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+        else:
+            base.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
 
     # ---- data --------------------------------------------------------------------------------------
     train_records = load_qa(config.data.train)
@@ -120,9 +141,14 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
                                               config.frames.fps, config.frames.width, config.frames.height))
     types = event_types(train_records)
     warning = resolve_answer_types(config.data, game, types)
-    if warning:
+    if warning and main:
         print(warning, file=sys.stderr)
-    save_config(config, out / "config.yaml")  # resolved
+    latest = latest_checkpoint(checkpoints)
+    if latest is not None:  # the saved run's settings hold unless changes are allowed (and recorded)
+        check_resume(out / "config.yaml", config_to_dict(config), int(latest.name[len(CHECKPOINT_PREFIX):]),
+                     allow_changes, record=main)
+    if main:
+        save_config(config, out / "config.yaml")  # resolved
     train_set = ClipDataset(train_records, family, config.frames, types, config.data)
     val_set = ClipDataset(val_records, family, dataclasses.replace(config.frames, jitter=1), types, config.data)
     weights = sampling_weights(train_records, config.data.oversample_power, config.data.oversample)
@@ -143,7 +169,6 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
     model, aux_head, optimizer = accelerator.prepare(model, aux_head, optimizer)
     pos_weight = pos_weight.to(accelerator.device)
     step = 0
-    latest = latest_checkpoint(checkpoints)
     if latest is not None:
         state = torch.load(latest / "state.pt", map_location="cpu", weights_only=False)
         load_trainable_state(model, state["trainable"])
@@ -155,8 +180,10 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
     metrics_path = out / "metrics.tsv"
     _truncate_metrics(metrics_path, step)
     n_params = sum(p.numel() for g in groups for p in g["params"])
-    print(f"{family.name}: {n_params / 1e6:.2f} M trainable parameters, {len(train_records)} training records, "
-          f"event types {types}, aux loss {'on' if use_aux else 'off'}, precision {precision}", file=sys.stderr)
+    if main:
+        print(f"{family.name}: {n_params / 1e6:.2f} M trainable parameters, {len(train_records)} training records, "
+              f"event types {types}, aux loss {'on' if use_aux else 'off'}, precision {precision}, training on "
+              f"{accelerator.num_processes} process(es) ({accelerator.device.type})", file=sys.stderr)
 
     def forward(examples, vision_only: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, int]:
         """(total loss, language-model loss, auxiliary loss, tokens); ``vision_only``: the encoder, no LM."""
@@ -193,6 +220,8 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
         return float(np.mean(losses))
 
     def save_checkpoint() -> None:
+        if not main:
+            return
         target = checkpoints / f"{CHECKPOINT_PREFIX}{step:06d}"
         partial = checkpoints / f".partial-{step:06d}"
         shutil.rmtree(partial, ignore_errors=True)
@@ -212,9 +241,9 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
     batches = infinite_batches(train_set, t.batch_size, weights, t.seed, start_batch=step * t.grad_accum)
     model.train()
     start_step = step
-    with open(metrics_path, "a", newline="") as handle:
+    with open(metrics_path if main else os.devnull, "a", newline="") as handle:
         writer = csv.writer(handle, delimiter="\t")
-        if handle.tell() == 0:
+        if main and handle.tell() == 0:
             writer.writerow(METRICS_COLUMNS)
         while step < t.total_steps:
             began = time.perf_counter()
@@ -225,12 +254,14 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
             tokens = 0
             vision_only = step < t.vision_warmup_steps and use_aux
             for _ in range(t.grad_accum):
-                loss, lm_loss, aux_loss, n = forward(next(batches), vision_only)
+                loss, lm_loss, aux_loss, n = forward(shard(next(batches), accelerator), vision_only)
                 accelerator.backward(loss / t.grad_accum)
                 total += loss.item() / t.grad_accum
                 lm_total += lm_loss.item() / t.grad_accum
                 aux_total += aux_loss.item() / t.grad_accum
                 tokens += n
+            total, lm_total, aux_total = (mean_over_processes(v, accelerator) for v in (total, lm_total, aux_total))
+            tokens = int(round(mean_over_processes(tokens, accelerator) * accelerator.num_processes))
             if t.grad_clip > 0:
                 accelerator.clip_grad_norm_([p for g in optimizer.param_groups for p in g["params"]], t.grad_clip)
             optimizer.step()
@@ -242,20 +273,27 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
             writer.writerow([step, f"{total:.5f}", "" if vision_only else f"{lm_total:.5f}", f"{aux_total:.5f}",
                              f"{t.lr * factor:.3e}", "" if math.isnan(val) else f"{val:.5f}", tokens, f"{seconds:.3f}"])
             handle.flush()
-            if step % t.log_every == 0:
+            if main and step % t.log_every == 0:
                 detail = "vision warm-up, " if vision_only else f"lm {lm_total:.4f}, "
                 speed = "" if vision_only else f"{tokens / seconds:.0f} tok/s "
                 print(f"step {step}/{t.total_steps} loss {total:.4f} ({detail}aux {aux_total:.4f}) "
                       f"{speed}{seconds:.2f} s" + ("" if math.isnan(val) else f" val {val:.4f}"), file=sys.stderr)
-            interrupted = stop.raised or (max_steps_this_run is not None and step - start_step >= max_steps_this_run)
+            interrupted = any_process(stop.raised, accelerator) or (
+                max_steps_this_run is not None and step - start_step >= max_steps_this_run)
             if step % t.checkpoint_every == 0 or step == t.total_steps or interrupted:
                 save_checkpoint()
+                accelerator.wait_for_everyone()
             if interrupted and step < t.total_steps:
-                print(f"stopped at step {step}; rerun the same command to resume", file=sys.stderr)
+                if main:
+                    print(f"stopped at step {step}; rerun the same command to resume", file=sys.stderr)
                 capture.remove()
                 return final
 
-    # ---- final model -------------------------------------------------------------------------------
+    # ---- final model (the main process; the others wait) ---------------------------------------------
+    if not main:
+        capture.remove()
+        accelerator.wait_for_everyone()
+        return final
     vlm.model = accelerator.unwrap_model(model)
     vlm.aux_head = accelerator.unwrap_model(aux_head) if use_aux else None
     if vlm.aux_head is not None:
@@ -277,6 +315,7 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
     shutil.copyfile(metrics_path, partial / "metrics.tsv")  # the training curves travel with the model
     shutil.rmtree(final, ignore_errors=True)
     partial.rename(final)
+    accelerator.wait_for_everyone()
     return final
 
 
