@@ -182,7 +182,8 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Ru
     values = read_yaml_mapping(path)
     for dotted, value in (overrides or {}).items():
         set_dotted(values, dotted, value)
-    return config_from_dict(values, source=str(path))
+    given = f" with --set {', '.join(overrides)}" if overrides else ""
+    return config_from_dict(values, source=f"{path}{given}")
 
 
 def config_to_dict(config: RunConfig) -> dict[str, Any]:
