@@ -14,8 +14,8 @@ pytest.importorskip("torch")
 from shinobi_tools.errors import ConfigError, MissingCheckpointError  # noqa: E402
 from shinobi_tools.evaluation.metrics import evaluate  # noqa: E402
 from shinobi_tools.events.tsv import read_events_tsv  # noqa: E402
-from shinobi_tools.models.detect import Detection, matched_ious  # noqa: E402
 from shinobi_tools.media.video import Mp4Writer  # noqa: E402
+from shinobi_tools.models.detect import Detection, matched_ious  # noqa: E402
 from shinobi_tools.models.spotter.config import SpotterConfig  # noqa: E402
 from shinobi_tools.models.spotter.data import load_frames  # noqa: E402
 from shinobi_tools.models.spotter.spot import Spotter  # noqa: E402

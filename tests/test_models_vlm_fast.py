@@ -8,30 +8,24 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 
 pytest.importorskip("peft")
 
-from shinobi_tools.media.video import Mp4Writer  # noqa: E402
-from shinobi_tools.models.detect import Detector  # noqa: E402
-from shinobi_tools.models.eventnet import EventNet  # noqa: E402
-from shinobi_tools.models.vlm.annotate import annotate_video  # noqa: E402
-from shinobi_tools.models.vlm.bases import load_base  # noqa: E402
-from shinobi_tools.models.vlm.config import FastConfig, config_from_dict  # noqa: E402
-from shinobi_tools.models.vlm.data import event_types, load_qa  # noqa: E402
-from shinobi_tools.models.vlm.fast.pathway import FAST_FILE, FastPathway, FastRun, load_fast  # noqa: E402
-from shinobi_tools.models.vlm.fast.pretrain import clip_runs, train_pathway  # noqa: E402
-from shinobi_tools.models.vlm.fast.tokens import (  # noqa: E402
-    ClipSource,
-    FastInjector,
-    FastProjector,
-    add_fast_token,
-)
-from shinobi_tools.models.vlm.model import load_model  # noqa: E402
-from shinobi_tools.models.vlm.synthetic import write_synthetic_qa  # noqa: E402
-from shinobi_tools.models.vlm.train import train  # noqa: E402
+from shinobi_tools.media.video import Mp4Writer
+from shinobi_tools.models.detect import Detector
+from shinobi_tools.models.eventnet import EventNet
+from shinobi_tools.models.vlm.annotate import annotate_video
+from shinobi_tools.models.vlm.bases import load_base
+from shinobi_tools.models.vlm.config import FastConfig, config_from_dict
+from shinobi_tools.models.vlm.data import event_types, load_qa
+from shinobi_tools.models.vlm.fast.pathway import FAST_FILE, FastPathway, FastRun, load_fast
+from shinobi_tools.models.vlm.fast.pretrain import clip_runs, train_pathway
+from shinobi_tools.models.vlm.fast.tokens import ClipSource, FastInjector, FastProjector, add_fast_token
+from shinobi_tools.models.vlm.model import load_model
+from shinobi_tools.models.vlm.synthetic import write_synthetic_qa
+from shinobi_tools.models.vlm.train import train
 
 SMALL = {"width": 32, "height": 24, "channels": [8, 16], "feature_dim": 32, "temporal_dim": 32, "dilations": [1, 2],
          "window": 16}

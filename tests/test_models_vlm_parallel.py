@@ -16,7 +16,7 @@ import yaml
 
 pytest.importorskip("peft")
 
-import torch  # noqa: E402
+import torch
 
 from shinobi_tools.errors import ConfigError
 from shinobi_tools.models.vlm.config import config_from_dict

@@ -14,10 +14,10 @@ INTERRUPTED = 3
 
 
 def _spotter_train(args: argparse.Namespace) -> int:
+    from shinobi_tools.dataset.splits import runs_from_splits
     from shinobi_tools.events.tsv import read_counts
     from shinobi_tools.events.vocabulary import NOT_EVENTS
     from shinobi_tools.models.spotter.config import SpotterConfig
-    from shinobi_tools.dataset.splits import runs_from_splits
     from shinobi_tools.models.spotter.train import train_spotter
 
     config = SpotterConfig.from_yaml(args.config) if args.config else SpotterConfig()

@@ -55,7 +55,7 @@ class Detector:
         for c, kind in enumerate(self.types):
             if kinds is not None and kind not in kinds:
                 continue
-            gap = max(1, int(round(self.gaps[c] * fps)))
+            gap = max(1, round(self.gaps[c] * fps))
             frames, scores = pick_peaks(probabilities[:, c], self.thresholds[c], gap)
             active = probabilities[:, n + c] if probabilities.shape[1] >= 2 * n else None
             for j, (k, score) in enumerate(zip(frames, scores)):
@@ -79,11 +79,11 @@ class Detector:
         """Tune every type on validation runs: ``series`` = (probabilities, times, fps) per run, ``truths`` = its
         events table (onset, duration, trial_type)."""
         fps = series[0][2] if series else 30.0
-        gaps = sorted({max(1, int(round(g * fps))) for g in gaps_s})
+        gaps = sorted({max(1, round(g * fps)) for g in gaps_s})
         for c, kind in enumerate(self.types):
             onsets = [t.loc[t["trial_type"] == kind, "onset"].to_numpy(float) for t in truths]
             settings = tune_peaks([p[:, c] for p, _, _ in series], onsets, lambda index: index / fps, gaps,
-                                  tolerance, PeakSettings(0.5, max(1, int(round(0.2 * fps)))))
+                                  tolerance, PeakSettings(0.5, max(1, round(0.2 * fps))))
             self.thresholds[c], self.gaps[c] = settings.threshold, settings.gap / fps
             self.validation[kind] = {"val_f1": settings.val_f1, "val_events": settings.val_events}
             if self.durations[c] <= 0 or not settings.val_events or series[0][0].shape[1] < 2 * len(self.types):

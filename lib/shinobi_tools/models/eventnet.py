@@ -43,7 +43,7 @@ def decode_frames(video: str | Path, width: int, height: int, stride: int | None
     with open_video(video) as container:
         stream = container.streams.video[0]
         source_fps = float(stream.average_rate) if stream.average_rate else GENESIS_FPS
-        stride = stride or max(1, int(round(source_fps / fps)))
+        stride = stride or max(1, round(source_fps / fps))
         for n, frame in enumerate(decode(container, video), start=1):
             if (n - 1) % stride == 0:
                 kept.append(frame.reformat(width=width, height=height, format="rgb24",
@@ -136,11 +136,11 @@ def make_targets(events: pd.DataFrame, types: list[str], n_sampled: int, fps: fl
     chosen = events[events["trial_type"].isin(index)]
     durations = pd.to_numeric(chosen["duration"], errors="coerce").fillna(0.0).clip(lower=0.0).to_numpy()
     for frame, kind, duration in zip(onset_frames(chosen, fps), chosen["trial_type"], durations):
-        k = int(round(frame / stride))
+        k = round(frame / stride)
         if 0 <= k < n_sampled:
             targets[max(k - radius, 0): k + radius + 1, index[kind]] = 1.0
         if active:
-            stop = int(round((frame + duration * fps) / stride))
+            stop = round((frame + duration * fps) / stride)
             targets[max(k, 0): min(max(stop, k + 1), n_sampled), len(types) + index[kind]] = 1.0
     return targets
 

@@ -196,7 +196,7 @@ class ScriptedPlayer:
         """One burst, frame by frame (1 = B down): a gap with B released, then taps or one long hold."""
         style, rng = self.style, self.rng
         if style.fire == "rhythm":  # a metronome: the same gap and tap length every time
-            period = max(int(round(style.fire_gap)), 6)
+            period = max(round(style.fire_gap), 6)
             yield from [1] * 3 + [0] * (period - 3)
             return
         gap = int(np.clip(rng.exponential(style.fire_gap), 2, 240))

@@ -31,8 +31,8 @@ class Window:
 def iter_windows(video: str | Path, fps: float, width: int, height: int, seconds: float,
                  overlap: float) -> Iterator[Window]:
     """Windows of ``seconds`` starting every ``seconds - overlap``; the last one ends with the video."""
-    per_window = max(1, int(round(seconds * fps)))
-    stride = max(1, int(round((seconds - overlap) * fps)))
+    per_window = max(1, round(seconds * fps))
+    stride = max(1, round((seconds - overlap) * fps))
     recent: deque = deque(maxlen=per_window)
     next_start = 0  # frame index of the next window's first frame
     count = emitted_end = 0

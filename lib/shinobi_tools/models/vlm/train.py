@@ -30,9 +30,9 @@ from shinobi_tools.models.vlm.batch import ClipDataset, collate_examples, infini
 from shinobi_tools.models.vlm.calibration import tune_head
 from shinobi_tools.models.vlm.config import RunConfig, config_to_dict, save_config
 from shinobi_tools.models.vlm.data import event_types, load_qa, positive_weights, sampling_weights
+from shinobi_tools.models.vlm.family import VisionCapture
 from shinobi_tools.models.vlm.fast.pretrain import fast_training
 from shinobi_tools.models.vlm.fast.tokens import add_fast_token
-from shinobi_tools.models.vlm.family import VisionCapture
 from shinobi_tools.models.vlm.frames import pixel_stats, sample_frames
 from shinobi_tools.models.vlm.head import EventHead
 from shinobi_tools.models.vlm.model import (
