@@ -176,9 +176,9 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
     groups = [g for g in ({"params": lora, "lr": t.lr, "base_lr": t.lr},
                           {"params": full, "lr": lr_full, "base_lr": lr_full}) if g["params"]]
     optimizer = torch.optim.AdamW(groups, weight_decay=t.weight_decay, betas=(0.9, 0.95))
-    model, aux_head, projector, optimizer = accelerator.prepare(model, aux_head, projector, optimizer)
-    if fast and fast.projector is not None:
-        fast.projector = projector
+    model, aux_head, optimizer = accelerator.prepare(model, aux_head, optimizer)
+    if fast and fast.projector is not None:  # (DDP refuses a module without parameters: only a real projector)
+        fast.projector = projector = accelerator.prepare(projector)
     pos_weight = pos_weight.to(accelerator.device)
     step = 0
     if latest is not None:
