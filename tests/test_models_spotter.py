@@ -15,6 +15,7 @@ from shinobi_tools.errors import ConfigError, MissingCheckpointError  # noqa: E4
 from shinobi_tools.evaluation.metrics import evaluate  # noqa: E402
 from shinobi_tools.events.tsv import read_events_tsv  # noqa: E402
 from shinobi_tools.media.video import Mp4Writer  # noqa: E402
+from shinobi_tools.models.detect import Detection, matched_ious  # noqa: E402
 from shinobi_tools.models.spotter.config import SpotterConfig  # noqa: E402
 from shinobi_tools.models.spotter.data import load_frames  # noqa: E402
 from shinobi_tools.models.spotter.spot import Spotter  # noqa: E402
@@ -29,24 +30,26 @@ TINY = dict(width=32, height=24, stride=2, window=48, batch_size=4, steps=150, c
 
 def _synthetic_run(directory: Path, name: str, seed: int, frames: int = 360) -> tuple[Path, Path]:
     """A 64×48 video: grey background, a white square that jumps sideways at each Jump onset, the whole frame
-    flashing for 3 frames at each Flash onset; and its events TSV."""
+    flashing for 3, 9 or 15 frames at each Flash onset; and its events TSV."""
     rng = np.random.default_rng(seed)
     onsets = np.sort(rng.choice(np.arange(20, frames - 20, 24), size=8, replace=False))
     kinds = rng.permutation(["Flash"] * 4 + ["Jump"] * 4)
     x = 10
     video = directory / f"{name}.mp4"
     events = dict(zip(onsets.tolist(), kinds.tolist()))
+    lengths = np.where(kinds == "Flash", 3 + 6 * (np.arange(8) % 3), 3)
+    flashing = {o + d for o, k, n in zip(onsets, kinds, lengths) if k == "Flash" for d in range(n)}
     with Mp4Writer(video, FPS) as writer:
         for i in range(frames):
             if events.get(i) == "Jump":
                 x = 40 if x < 30 else 10
             frame = np.full((48, 64, 3), 60, dtype=np.uint8)
             frame[20:32, x: x + 12] = 230
-            if any(events.get(i - d) == "Flash" for d in range(3)):
+            if i in flashing:
                 frame[:] = 250
             writer.write(frame)
-    table = pd.DataFrame({"onset": onsets / FPS, "duration": 3 / FPS, "trial_type": kinds, "frame_start": onsets,
-                          "frame_stop": onsets + 3, "description": [f"A {k.lower()}." for k in kinds]})
+    table = pd.DataFrame({"onset": onsets / FPS, "duration": lengths / FPS, "trial_type": kinds, "frame_start": onsets,
+                          "frame_stop": onsets + lengths, "description": [f"A {k.lower()}." for k in kinds]})
     tsv = directory / f"{name}_events.tsv"
     table.to_csv(tsv, sep="\t", index=False)
     return video, tsv
@@ -99,15 +102,26 @@ def test_spotted_table_is_well_formed(synthetic):
     video, _ = synthetic["runs"][4]
     spotter = Spotter.load(synthetic["checkpoint"])
     table = spotter.spot(video)
-    assert list(table.columns) == ["onset", "duration", "trial_type", "score", "description"]
+    assert list(table.columns) == ["onset", "duration", "trial_type", "description", "confidence"]
     assert len(table) > 0 and table["onset"].is_monotonic_increasing
     assert set(table["trial_type"]) <= set(TYPES)
-    assert table["score"].between(0, 1).all() and (table["onset"] >= 0).all()
-    assert np.allclose(table["duration"], round(3 / FPS, 4))
+    assert table["confidence"].between(0, 1).all() and (table["onset"] >= 0).all()
     assert (table["description"] == "Spotted: " + table["trial_type"] + ".").all()
     # a global threshold overrides the tuned ones: above 1 spots nothing, 0 spots at least as much
     assert spotter.spot(video, threshold=1.01).empty
     assert len(spotter.spot(video, threshold=0.0)) >= len(table)
+
+
+def test_spotted_durations_follow_the_events(synthetic):
+    """The active head gives each flash its own length (3, 9 or 15 frames), not the median."""
+    video, tsv = synthetic["runs"][5]
+    truth = read_events_tsv(tsv)
+    pred = Spotter.load(synthetic["checkpoint"]).spot(video)
+    flashes = pred[pred["trial_type"] == "Flash"]
+    assert flashes["duration"].nunique() > 1, flashes
+    ious = matched_ious([Detection(r.onset, r.duration, r.trial_type, r.confidence, 0) for r in flashes.itertuples()],
+                        truth[truth["trial_type"] == "Flash"], 0.5)
+    assert len(ious) >= 3 and np.mean(ious) > 0.6, ious
 
 
 def test_training_is_seeded(synthetic, tmp_path):

@@ -52,7 +52,7 @@ def test_duplicates_merge_keeping_the_most_central_detection():
 
 class _FakeVLM:
     meta = {"fps": 4, "width": 32, "height": 24, "clip_seconds": 4.0, "time_marker": "{t}s", "prompt": "Q"}
-    aux_head = aux_settings = None
+    aux_head = aux_settings = fast = None
 
 
 def test_annotation_maps_times_counts_malformed_and_merges(tmp_path, monkeypatch):
@@ -65,13 +65,14 @@ def test_annotation_maps_times_counts_malformed_and_merges(tmp_path, monkeypatch
         6.0: "No notable event.",
     }
 
-    def fake_generate(vlm, windows, prompt, marker, max_new_tokens, prefixes=None):
+    def fake_generate(vlm, windows, prompt, marker, max_new_tokens, prefixes=None, fast_run=None,
+                      line_confidences=None, stop_at_newline=False, stop_loops=False):
         return [answers.get(w.start, "???") for w in windows], [None] * len(windows)
 
     monkeypatch.setattr(annotate, "generate_answers", fake_generate)
     result = annotate_video(tmp_path / "v.mp4", _FakeVLM(), overlap=1.0, batch_size=2)
     table = result.events
-    assert list(table.columns) == ["onset", "duration", "trial_type", "description"]
+    assert list(table.columns) == ["onset", "duration", "trial_type", "description", "confidence"]
     assert table[["onset", "trial_type"]].values.tolist() == [[3.55, "Fire"], [5.0, "Jump"]]
     assert table.duration.tolist() == [0.2, 0.5]
     # windows at 0, 3, 6 s: one garbage line; the 0 s and 3 s Fire are one event
@@ -93,7 +94,8 @@ def test_decodings_check_and_complete_the_text_with_the_frame_head(tmp_path, mon
     probabilities[10, 1] = 0.8  # a Loss at 2.5 s, which the text leaves out
     prompts = []
 
-    def fake_generate(vlm, windows, prompt, marker, max_new_tokens, prefixes=None):
+    def fake_generate(vlm, windows, prompt, marker, max_new_tokens, prefixes=None, fast_run=None,
+                      line_confidences=None, stop_at_newline=False, stop_loops=False):
         prompts.append(prefixes)
         if prefixes:  # asked to go on after "2.5s Loss:"
             return [" The player loses a life.\n3s Hit: more"] * len(windows), [probabilities] * len(windows)
@@ -123,7 +125,8 @@ def test_close_detections_in_overlapping_windows_stay_two_events(tmp_path, monke
     texts = {0.0: "3.25s Hit: First.", 3.0: "0.25s Hit: First, again."}
     prompts = []
 
-    def fake_generate(vlm, windows, prompt, marker, max_new_tokens, prefixes=None):
+    def fake_generate(vlm, windows, prompt, marker, max_new_tokens, prefixes=None, fast_run=None,
+                      line_confidences=None, stop_at_newline=False, stop_loops=False):
         probabilities = []
         for w in windows:
             p = np.zeros((16, 2))
@@ -160,7 +163,7 @@ def test_generation_parses_into_video_events(kind, tmp_path):
     assert parse_events(answer[0]).events == expected, answer
     result = annotate_video(load_qa(qa)[0].video, vlm, window_seconds=2.0, overlap=0.5, batch_size=2)
     table = result.events
-    assert list(table.columns) == ["onset", "duration", "trial_type", "description"]
+    assert list(table.columns) == ["onset", "duration", "trial_type", "description", "confidence"]
     assert result.windows == 1 and result.malformed == 0
     assert [(round(r.onset, 2), r.trial_type) for r in table.itertuples()] == [
         (round(e.onset, 2), e.trial_type) for e in expected]

@@ -16,6 +16,8 @@ import yaml
 
 pytest.importorskip("peft")
 
+import torch
+
 from shinobi_tools.errors import ConfigError
 from shinobi_tools.models.vlm.config import config_from_dict
 from shinobi_tools.models.vlm.resume import CHANGES_FILE
@@ -130,3 +132,40 @@ def test_gradient_checkpointing_trains_to_the_same_losses(qa, tmp_path):
     recomputed = train(config_from_dict(settings(qa, tmp_path / "recomputed", steps=2, gradient_checkpointing=True)))
     assert plain.exists() and recomputed.exists()
     assert losses(tmp_path / "recomputed") == pytest.approx(losses(tmp_path / "plain"), rel=1e-4)
+
+
+FAST = {"enabled": True, "steps": 20, "width": 32, "height": 24, "channels": [8, 16], "feature_dim": 16,
+        "temporal_dim": 16, "dilations": [1], "window": 16}
+
+
+@pytest.mark.slow
+def test_two_processes_pretrain_the_fast_pathway_once(qa, tmp_path):
+    """The main process trains and saves fast_pathway.pt, the other waits and loads it; both train the projector."""
+    values = settings(qa, tmp_path / "two")
+    values["fast"] = FAST
+    config = write_config(tmp_path / "two.yaml", values)
+    run = finetune(sys.executable, "-m", "shinobi_tools.cli", "finetune", "--config", str(config), "--processes", "2")
+    _, err = run.communicate(timeout=600)
+    assert run.returncode == 0, err
+    assert err.count("fast pathway step 20/20") == 1 and "training on 2 process(es)" in err
+    final = tmp_path / "two" / "final"
+    assert (final / "fast_pathway.pt").exists() and (tmp_path / "two" / "fast_pathway.pt").exists()
+    state = torch.load(final / "fast_pathway.pt", weights_only=True)
+    assert state["projector"] is not None and state["token_id"] is not None
+
+
+def test_the_fast_projector_is_checkpointed_and_the_pathway_reused_on_resume(qa, tmp_path, capsys):
+    out = tmp_path / "run"
+    values = settings(qa, out)
+    values["fast"] = FAST
+    train(config_from_dict(values), max_steps_this_run=2)
+    assert "fast pathway step 20/20" in capsys.readouterr().err
+    pathway = (out / "fast_pathway.pt").stat().st_mtime_ns
+    state = torch.load(out / "checkpoints" / "step-000002" / "state.pt", weights_only=False)
+    projector = state["projector"]
+    assert set(projector) >= {"linear.weight", "norm.weight"}
+    final = train(config_from_dict(values))
+    assert "fast pathway step" not in capsys.readouterr().err  # trained once: the resume loads it
+    assert (out / "fast_pathway.pt").stat().st_mtime_ns == pathway
+    saved = torch.load(final / "fast_pathway.pt", weights_only=True)["projector"]["weights"]
+    assert not torch.equal(saved["linear.weight"], projector["linear.weight"])  # the projector trained on

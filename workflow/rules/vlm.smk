@@ -8,11 +8,14 @@ VLM = config["vlm"]
 VLM_CONFIG = repo_file(VLM["config"])
 # The fine-tuning YAML decides whether the embedded base is built, and from which GGUF (a bad YAML stops here).
 try:
-    VLM_MODEL = load_config(VLM_CONFIG).model if VLM["enabled"] else None
+    VLM_RUN = load_config(VLM_CONFIG) if VLM["enabled"] else None
 except ShinobiToolsError as error:
     stop(error)
+VLM_MODEL = VLM_RUN.model if VLM_RUN else None
 VLM_KIND = VLM_MODEL.kind if VLM_MODEL else None
 VLM_GGUF = repo_file(VLM_MODEL.gguf) if VLM_KIND == "embedded" and VLM_MODEL.gguf else ""
+# The fast video pathway pre-trains on whole runs (their replays and events; the split table says which).
+VLM_FAST_RUNS = RUNS_IN["train"] + RUNS_IN["val"] if VLM_RUN and VLM_RUN.fast.enabled else []
 VLM_OUT = f"{RESULTS}/models/vidllm"
 EMBEDDED_BASE = f"{RESULTS}/models/embedded_base"
 if VLM_KIND == "embedded" and not (VLM_GGUF and Path(VLM_GGUF).exists()):
@@ -48,6 +51,9 @@ rule vlm_train:
         train=f"{DATASET_OUT}/llamafactory/train.json",
         val=f"{DATASET_OUT}/llamafactory/val.json",
         config=VLM_CONFIG,
+        splits=f"{DATASET_OUT}/splits.tsv" if VLM_FAST_RUNS else [],
+        replay=expand(f"{RESULTS}/replay/{{session}}", session=sessions_of(VLM_FAST_RUNS)),
+        events=expand(f"{RESULTS}/events/{{session}}", session=sessions_of(VLM_FAST_RUNS)),
     output:
         # Checkpoints live beside final/ and are not outputs, so a job killed at its time limit keeps them and the
         # retry resumes from the latest checkpoint; final/ holds the model and its metrics.tsv.
@@ -60,6 +66,14 @@ rule vlm_train:
         game=GAME,
         # One process per GPU (data parallel) when the job has several.
         processes=f"--processes {VLM['gpu']}" if VLM["gpu"] > 1 else "",
+        # The runs are found in their session folders under these (runs_from_splits).
+        fast=lambda wildcards, input: (
+            f"--set fast.splits={shlex.quote(input.splits)} "
+            f"--set fast.video_dir={shlex.quote(stage_folder(input.replay[0]))} "
+            f"--set fast.events_dir={shlex.quote(stage_folder(input.events[0]))}"
+            if input.replay
+            else ""
+        ),
     log:
         f"{RESULTS}/logs/vlm/train.log",
     benchmark:
@@ -74,7 +88,7 @@ rule vlm_train:
     shell:
         "python -m shinobi_tools finetune --config {input.config:q} {params.game} {params.base} "
         "--set data.train={input.train:q} --set data.val={input.val:q} --set train.output_dir={params.out_dir:q} "
-        "{params.steps} {params.processes} >> {log:q} 2>&1"
+        "{params.steps} {params.processes} {params.fast} >> {log:q} 2>&1"
 
 
 rule vlm_annotate:

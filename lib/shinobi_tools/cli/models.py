@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from shinobi_tools.cli.common import add_command, add_vocabulary_argument, formats, game_of, positive
+from shinobi_tools.cli.common import add_command, add_vocabulary_argument, formats, game_of, non_negative, positive
 from shinobi_tools.errors import InputError
 
 #: Exit code of a fine-tuning run stopped with a checkpoint (SIGTERM, time-out): rerun the command to resume.
@@ -14,10 +14,11 @@ INTERRUPTED = 3
 
 
 def _spotter_train(args: argparse.Namespace) -> int:
+    from shinobi_tools.dataset.splits import runs_from_splits
     from shinobi_tools.events.tsv import read_counts
     from shinobi_tools.events.vocabulary import NOT_EVENTS
     from shinobi_tools.models.spotter.config import SpotterConfig
-    from shinobi_tools.models.spotter.train import runs_from_splits, train_spotter
+    from shinobi_tools.models.spotter.train import train_spotter
 
     config = SpotterConfig.from_yaml(args.config) if args.config else SpotterConfig()
     if args.steps:
@@ -93,7 +94,7 @@ def _annotate(args: argparse.Namespace) -> int:
 
     annotate_videos(args.videos, args.model, args.out_dir, tuple(formats(args.formats)), args.window, args.overlap,
                     args.tolerance, args.batch_size, args.max_new_tokens, args.threads, args.device, args.decoding,
-                    args.text_out_dir)
+                    args.text_out_dir, args.describe, args.stop_loops)
     return 0
 
 
@@ -149,7 +150,8 @@ def add_commands(sub) -> None:
     annotate.add_argument("--formats", default="srt,vtt", help="subtitles beside the TSV: srt,vtt or ''")
     annotate.add_argument("--window", type=positive(), default=None,
                           help="window length (s); default: the training clips'")
-    annotate.add_argument("--overlap", type=float, default=1.0, help="overlap of consecutive windows (s)")
+    annotate.add_argument("--overlap", type=non_negative(float), default=None,
+                          help="overlap of consecutive windows (s; default 0 for models with a fast pathway, else 1)")
     annotate.add_argument("--tolerance", type=positive(), default=0.5,
                           help="the frame head confirms a written event within this many seconds of its onset")
     annotate.add_argument("--batch-size", type=positive(int), default=8, help="windows generated together")
@@ -157,10 +159,19 @@ def add_commands(sub) -> None:
                           help="answer length limit per window (default: 1.25 x the longest training answer)")
     annotate.add_argument("--threads", type=positive(int), default=None, help="torch CPU threads (default: all cores)")
     annotate.add_argument("--device", default=None, help="torch device (default: cuda when available, else cpu)")
-    annotate.add_argument("--decoding", choices=["text", "checked", "assisted"], default="assisted",
-                          help="text: the language model's events as written; checked: those its per-frame event "
-                               "head confirms; assisted (default): checked + the head's detections the language "
-                               "model left out, described by it (models without a head: text)")
+    annotate.add_argument("--decoding", choices=["text", "checked", "assisted", "head"], default=None,
+                          help="text: the language model's events as written; checked: those its event head "
+                               "confirms; assisted: checked + the head's detections the language model left out, "
+                               "described by it (models without a head: text); head: no free text, the fast "
+                               "pathway's detections described by the language model (the fastest). Default: head "
+                               "for models with a fast pathway (assisted with --text-out-dir), else assisted")
+    annotate.add_argument("--describe", choices=["reuse", "lm"], default="reuse",
+                          help="models with a fast pathway, assisted decoding: how its detections the text left out "
+                               "are described: reuse (default) = the language model's own description of the "
+                               "nearest event of that type in the video; lm = a second generation pass (slower)")
+    annotate.add_argument("--stop-loops", action="store_true",
+                          help="end a window's answer once it repeats one of its lines (bounds the time of "
+                               "degenerate answers, at some cost to the text's recall)")
     annotate.add_argument("--text-out-dir", type=Path, default=None,
                           help="also write the text decoding's <stem>_events.tsv here (same pass, for comparison)")
 

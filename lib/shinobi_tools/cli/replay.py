@@ -45,6 +45,7 @@ def _record(args: argparse.Namespace) -> int:
     paths = record_dataset(
         args.out_dir, subjects=args.subjects, sessions=args.sessions, runs=args.runs,
         seconds=args.seconds, seed=args.seed, progress=not args.quiet, game=args.game,
+        styles=args.styles,
     )
     print(f"{len(paths)} replays written under {args.out_dir}")
     return 0
@@ -115,6 +116,9 @@ def add_commands(sub) -> None:
                         help="play time of each run, split into game attempts (reps) (default: 75)")
     record.add_argument("--seed", type=non_negative(), default=0, help="same seed, same input logs (default: 0)")
     record.add_argument("--quiet", action="store_true", help="no progress bar")
+    record.add_argument("--styles", default="classic", choices=["classic", "varied", "heldout"],
+                        help="Airstriker play-style family: classic (the default dataset's), varied (wider, with "
+                             "dodgers and fire holders), heldout (sweepers firing in rhythm) (default: classic)")
 
     roms = add_command(sub, "import-roms", _import_roms,
                        "import ROM files into stable-retro (matched by SHA-1; zips are opened)")

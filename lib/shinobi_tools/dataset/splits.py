@@ -10,7 +10,7 @@ import pandas as pd
 
 from shinobi_tools.errors import ConfigError, InputError
 from shinobi_tools.files import read_tsv
-from shinobi_tools.naming import RunName
+from shinobi_tools.naming import RunName, parse_run_name
 from shinobi_tools.settings import read_yaml_mapping
 
 SPLITS = ("train", "val", "test")
@@ -114,3 +114,22 @@ def read_splits_table(path: str | Path) -> pd.DataFrame:
     if wrong:
         raise InputError(f"{path}: unknown split(s) {', '.join(wrong)}; use train, val, test")
     return table
+
+
+def runs_from_splits(splits_tsv: str | Path, video_dir: str | Path, events_dir: str | Path,
+                     split: str) -> list[tuple[Path, Path]]:
+    """``(<run>.mp4, <run>_events.tsv)`` for each run of one split, sorted: found in ``video_dir`` /
+    ``events_dir`` themselves or in their ``sub-XX/ses-YYY`` session folders (the workflow's layout)."""
+    table = read_splits_table(splits_tsv)
+    return [(run_path(video_dir, run, ".mp4"), run_path(events_dir, run, "_events.tsv"))
+            for run in sorted(table.loc[table["split"] == split, "run"])]
+
+
+def run_path(folder: str | Path, run: str, suffix: str) -> Path:
+    """``<run><suffix>`` in ``folder`` itself or in its ``sub-XX/ses-YYY`` session folder (the workflow's layout);
+    an :class:`InputError` when neither exists."""
+    name, session = f"{run}{suffix}", parse_run_name(run).session_folder
+    found = [p for p in (Path(folder) / name, Path(folder) / session / name) if p.exists()]
+    if not found:
+        raise InputError(f"{Path(folder) / session / name} is missing; run the replay and events stages first")
+    return found[0]

@@ -56,10 +56,42 @@ class PlayStyle:
     idle_prob: float = 0.03
     #: Chance of heading back towards the middle when in the outer quarter of the screen.
     centering: float = 0.7
+    #: How the stick moves: ``segments`` (held directions of varied length, pauses; the classic player),
+    #: ``jitter`` (a dodger: short taps, mostly alternating sides) or ``sweep`` (edge to edge and back, turning
+    #: only near the edges, with rare stops).
+    movement: str = "segments"
+    #: How B is pressed: ``bursts`` (gaps then a few taps or one hold; the classic player), ``hold`` (mostly long
+    #: holds, re-pressed now and then) or ``rhythm`` (a metronome: one tap of fixed length every ``fire_gap`` frames).
+    fire: str = "bursts"
 
 
-def style_for_subject(seed: int, subject: int) -> PlayStyle:
-    """A slightly different play style per subject, derived from ``seed``."""
+#: Play-style families of :func:`style_for_subject`. ``classic``: the default dataset's players (segments + bursts);
+#: ``varied``: wider parameter ranges and, per subject, a movement among segments / jitter and a fire habit among
+#: bursts / hold (for training on varied play); ``heldout``: sweepers firing in rhythm, a policy neither of the
+#: others uses (to check a model on a player style no training run has).
+STYLE_FAMILIES = ("classic", "varied", "heldout")
+
+
+def style_for_subject(seed: int, subject: int, family: str = "classic") -> PlayStyle:
+    """A different play style per subject, derived from ``seed``, within one of :data:`STYLE_FAMILIES`."""
+    if family not in STYLE_FAMILIES:
+        raise InputError(f"play-style family must be one of {', '.join(STYLE_FAMILIES)}, not {family!r}")
+    if family == "varied":
+        rng = np.random.default_rng([seed, subject, 0x7A7ED])
+        return PlayStyle(
+            fire_gap=float(rng.uniform(4.0, 60.0)), burst_max=int(rng.integers(1, 9)),
+            hold_fire_prob=float(rng.uniform(0.0, 0.5)), move_hold=float(rng.uniform(4.0, 40.0)),
+            pause_prob=float(rng.uniform(0.05, 0.6)), vertical_prob=float(rng.uniform(0.0, 0.4)),
+            idle_prob=float(rng.uniform(0.0, 0.08)), centering=float(rng.uniform(0.3, 1.0)),
+            movement=("segments", "jitter")[subject % 2], fire=("bursts", "hold")[(subject // 2) % 2],
+        )
+    if family == "heldout":
+        rng = np.random.default_rng([seed, subject, 0x4E1D])
+        return PlayStyle(
+            fire_gap=float(rng.uniform(10.0, 24.0)), burst_max=1, hold_fire_prob=0.0,
+            move_hold=float(rng.uniform(30.0, 60.0)), pause_prob=float(rng.uniform(0.02, 0.1)),
+            vertical_prob=0.0, idle_prob=0.0, centering=1.0, movement="sweep", fire="rhythm",
+        )
     rng = np.random.default_rng([seed, subject, 0x5717E])
     return PlayStyle(
         fire_gap=float(rng.uniform(8.0, 30.0)),
@@ -87,6 +119,7 @@ class ScriptedPlayer:
         self._stick_left = 0
         self._idle_left = 0
         self._fire_plan: Iterator[int] = iter(())
+        self._heading = "LEFT"
 
     def act(self, ship_x: int) -> np.ndarray:
         buttons = np.zeros(len(_GENESIS), dtype=np.uint8)
@@ -111,6 +144,9 @@ class ScriptedPlayer:
     # Movement ------------------------------------------------------------------------------
     def _next_segment(self, ship_x: int) -> None:
         style, rng = self.style, self.rng
+        if style.movement == "sweep":
+            self._sweep(ship_x)
+            return
         draw = rng.random()
         if draw < style.idle_prob:
             self._idle_left = int(rng.integers(60, 181))
@@ -118,6 +154,8 @@ class ScriptedPlayer:
             self._fire_plan = iter(())
             return
         length = int(np.clip(rng.lognormal(np.log(style.move_hold), 0.6), 3, 120))
+        if style.movement == "jitter":
+            length = int(rng.integers(2, 7))
         if draw < style.idle_prob + style.pause_prob:
             self._stick, self._stick_left = (), max(length // 2, 4)
             return
@@ -129,7 +167,23 @@ class ScriptedPlayer:
             stick.append(_VERTICAL[int(rng.integers(2))])
         self._stick, self._stick_left = tuple(stick), length
 
+    def _sweep(self, ship_x: int) -> None:
+        """Edge to edge: keep the heading until the outer eighth of the screen, then turn; rarely a short stop."""
+        eighth = (SHIP_X_MAX - SHIP_X_MIN) / 8
+        if ship_x < SHIP_X_MIN + eighth:
+            self._heading = "RIGHT"
+        elif ship_x > SHIP_X_MAX - eighth:
+            self._heading = "LEFT"
+        if self.rng.random() < self.style.pause_prob:
+            self._stick, self._stick_left = (), int(self.rng.integers(6, 20))
+            return
+        self._stick, self._stick_left = (self._heading,), int(self.rng.integers(4, 10))
+
     def _horizontal(self, ship_x: int) -> str:
+        if self.style.movement == "jitter":  # a dodger: mostly the other side than last time
+            last = next((d for d in self._stick if d in _HORIZONTAL), None)
+            if last is not None and self.rng.random() < 0.75:
+                return "LEFT" if last == "RIGHT" else "RIGHT"
         quarter = (SHIP_X_MAX - SHIP_X_MIN) / 4
         if ship_x < SHIP_X_MIN + quarter and self.rng.random() < self.style.centering:
             return "RIGHT"
@@ -141,8 +195,15 @@ class ScriptedPlayer:
     def _fire_burst(self) -> Iterator[int]:
         """One burst, frame by frame (1 = B down): a gap with B released, then taps or one long hold."""
         style, rng = self.style, self.rng
+        if style.fire == "rhythm":  # a metronome: the same gap and tap length every time
+            period = max(round(style.fire_gap), 6)
+            yield from [1] * 3 + [0] * (period - 3)
+            return
         gap = int(np.clip(rng.exponential(style.fire_gap), 2, 240))
         yield from [0] * gap
+        if style.fire == "hold" and rng.random() < 0.8:
+            yield from [1] * int(rng.integers(15, 120)) + [0] * int(rng.integers(2, 6))
+            return
         if rng.random() < style.hold_fire_prob:
             presses = [(int(rng.integers(20, 90)), int(rng.integers(2, 8)))]
         else:
@@ -179,8 +240,11 @@ class GenericStyle:
     idle_prob: float = 0.03
 
 
-def generic_style_for_subject(seed: int, subject: int) -> GenericStyle:
-    """A slightly different play style per subject, derived from ``seed``."""
+def generic_style_for_subject(seed: int, subject: int, family: str = "classic") -> GenericStyle:
+    """A slightly different play style per subject, derived from ``seed`` (one family: ``classic``)."""
+    if family != "classic":
+        raise InputError(f"play-style family {family!r}: the generic player has only classic (Airstriker has "
+                         f"{', '.join(STYLE_FAMILIES)})")
     rng = np.random.default_rng([seed, subject, 0x6E7E])
     return GenericStyle(
         move_hold=float(rng.uniform(10.0, 30.0)),
@@ -265,7 +329,8 @@ class Recipe:
 
     task: str
     level: str | None
-    style_for_subject: Callable[[int, int], object]
+    #: (seed, subject, style family) → the subject's style.
+    style_for_subject: Callable[[int, int, str], object]
     #: The style of a single recording (``record_episode``).
     default_style: object
     #: (game, style, generator, env) → a function giving the next frame's button vector.

@@ -153,11 +153,13 @@ def record_run(env, out_dir: Path, subject: int, session: int, run: int, seconds
 
 
 def record_dataset(out_dir: str | Path, subjects: int, sessions: int, runs: int, seconds: float,
-                   seed: int, progress: bool = True, game: GameDefinition | str = DEFAULT_GAME) -> list[Path]:
+                   seed: int, progress: bool = True, game: GameDefinition | str = DEFAULT_GAME,
+                   styles: str = "classic") -> list[Path]:
     """Record ``subjects × sessions × runs`` runs of ``seconds`` each of ``game`` (one of our names or a
     stable-retro id) under ``out_dir``; return the bk2 paths.
 
-    Each subject plays with its own style (the recipe's ``style_for_subject``); each run is seeded by
+    Each subject plays with its own style of the ``styles`` family (the recipe's ``style_for_subject``; Airstriker:
+    players.STYLE_FAMILIES); each run is seeded by
     ``(seed, subject, session, run)``, so one run can be re-recorded alone with the same result.
     """
     out_dir = Path(out_dir)
@@ -170,7 +172,7 @@ def record_dataset(out_dir: str | Path, subjects: int, sessions: int, runs: int,
                    disable=not progress)
         try:
             for subject in range(1, subjects + 1):
-                style = how.style_for_subject(seed, subject)
+                style = how.style_for_subject(seed, subject, styles)
                 for session in range(1, sessions + 1):
                     for run in range(1, runs + 1):
                         bar.set_postfix_str(f"sub-{subject:02d} ses-{session:03d} run-{run:02d}")

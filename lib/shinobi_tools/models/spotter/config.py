@@ -25,6 +25,7 @@ class SpotterConfig:
     temporal_dim: int = 128         # 1D-conv width
     dilations: list[int] = field(default_factory=lambda: [1, 2, 4, 8])  # receptive field ±(2·Σd+1) frames
     dropout: float = 0.1
+    active_head: bool = True        # also per-frame "under way" logits: each event's duration (else the median)
     # training
     steps: int = 400
     batch_size: int = 4

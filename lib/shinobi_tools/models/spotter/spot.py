@@ -1,4 +1,5 @@
-"""Spotting events in a video with a trained spotter: per-frame probabilities, then peaks per event type."""
+"""Spotting events in a video with a trained spotter: per-frame probabilities, then per event type its onset
+peaks, each with its duration (from the active head) and confidence (the peak's probability)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ import pandas as pd
 import torch
 
 from shinobi_tools.errors import MissingCheckpointError
-from shinobi_tools.models.peaks import pick_peaks
+from shinobi_tools.models.detect import Detector
+from shinobi_tools.models.eventnet import RunFrames
 from shinobi_tools.models.spotter.config import SpotterConfig
-from shinobi_tools.models.spotter.data import RunFrames, load_frames
-from shinobi_tools.models.spotter.net import SpotterNet, run_logits
+from shinobi_tools.models.spotter.data import load_frames
+from shinobi_tools.models.spotter.net import run_logits, spotter_net
 from shinobi_tools.models.spotter.train import CHECKPOINT_NAME
+
+COLUMNS = ["onset", "duration", "trial_type", "description", "confidence"]
 
 
 class Spotter:
@@ -22,15 +26,13 @@ class Spotter:
     def __init__(self, state: dict) -> None:
         self.config = SpotterConfig.from_dict(state["config"])
         self.types: list[str] = list(state["types"])
-        self.durations: dict = state["durations"]
-        self.thresholds: dict = state["thresholds"]
-        self.gaps: dict = state["gaps"]
-        self.model = SpotterNet(len(self.types), self.config)
+        self.detector = Detector.from_state(state["detector"])
+        self.model = spotter_net(len(self.types), self.config)
         self.model.load_state_dict(state["model"])
         self.model.eval()
 
     @classmethod
-    def load(cls, checkpoint: str | Path) -> "Spotter":
+    def load(cls, checkpoint: str | Path) -> Spotter:
         path = Path(checkpoint)
         if path.is_dir():
             path = path / CHECKPOINT_NAME
@@ -38,27 +40,28 @@ class Spotter:
             raise MissingCheckpointError(f"{path}: no spotter checkpoint; train one with `shinobi-tools spotter-train`")
         try:
             return cls(torch.load(path, map_location="cpu", weights_only=True))
-        except Exception as error:  # torch raises many types for a truncated or foreign file
+        except Exception as error:  # torch raises many types for a truncated, foreign or older file
             raise MissingCheckpointError(f"{path}: not a readable spotter checkpoint ({type(error).__name__}); "
                                          "train it again with `shinobi-tools spotter-train`") from None
 
     def probabilities(self, video: str | Path, cache_dir: str | Path | None = None) -> tuple[np.ndarray, RunFrames]:
-        """(T, C) per-sampled-frame onset probabilities and the decoded frames."""
+        """(T, C) onset (then C active, with the active head) probabilities per sampled frame, and the frames."""
         torch.set_num_threads(self.config.threads)
         run = load_frames(video, self.config, cache_dir)
         return torch.sigmoid(run_logits(self.model, run.frames)).numpy(), run
 
     def spot(self, video: str | Path, threshold: float | dict | None = None,
              cache_dir: str | Path | None = None) -> pd.DataFrame:
+        """The events table; ``threshold`` (one value, or per type) replaces the tuned onset thresholds."""
         probs, run = self.probabilities(video, cache_dir)
-        rows = []
-        for c, kind in enumerate(self.types):
-            limit = threshold.get(kind, self.thresholds[kind]) if isinstance(threshold, dict) else (
-                self.thresholds[kind] if threshold is None else threshold)
-            gap = int(self.gaps[kind])
-            for index, score in zip(*pick_peaks(probs[:, c], float(limit), gap)):
-                rows.append({"onset": round(index * run.stride / run.fps, 4),
-                             "duration": round(float(self.durations[kind]), 4), "trial_type": kind,
-                             "score": round(float(score), 4), "description": f"Spotted: {kind}."})
-        table = pd.DataFrame(rows, columns=["onset", "duration", "trial_type", "score", "description"])
+        detector = self.detector
+        if threshold is not None:
+            chosen = [threshold.get(t, detector.thresholds[c]) if isinstance(threshold, dict) else threshold
+                      for c, t in enumerate(self.types)]
+            detector = Detector(detector.types, detector.durations, chosen, detector.gaps,
+                                detector.active_thresholds)
+        rows = [{"onset": round(d.onset, 4), "duration": round(d.duration, 4), "trial_type": d.trial_type,
+                 "description": f"Spotted: {d.trial_type}.", "confidence": round(d.confidence, 4)}
+                for d in detector.detect(probs, run.times, run.fps / run.stride)]
+        table = pd.DataFrame(rows, columns=COLUMNS)
         return table.sort_values(["onset", "trial_type"], kind="stable").reset_index(drop=True)

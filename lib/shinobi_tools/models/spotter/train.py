@@ -1,8 +1,9 @@
 """Training the spotter from scratch on whole runs, then tuning its peak picking on the validation runs.
 
-``train_spotter(train_runs, val_runs, types, out_dir, config)`` writes ``spotter.pt`` (model, config, types,
-durations, per-type thresholds and gaps), ``config.yaml``, ``metrics.tsv`` (step, epoch, loss, val_loss, lr,
-seconds) and ``thresholds.tsv``. Runs are ``(video, events_tsv)`` pairs (:func:`runs_from_splits`).
+``train_spotter(train_runs, val_runs, types, out_dir, config)`` writes ``spotter.pt`` (model, config, types and
+the detector: per-type thresholds, gaps, active thresholds, median durations), ``config.yaml``, ``metrics.tsv``
+(step, epoch, loss, val_loss, lr, seconds) and ``thresholds.tsv``. Runs are ``(video, events_tsv)`` pairs
+(:func:`shinobi_tools.dataset.splits.runs_from_splits`).
 """
 
 from __future__ import annotations
@@ -17,44 +18,16 @@ import torch
 import yaml
 from torch import nn
 
-from shinobi_tools.dataset.splits import read_splits_table
 from shinobi_tools.errors import InputError
 from shinobi_tools.files import atomic_output, ensure_folder
-from shinobi_tools.models.peaks import PeakSettings, tune_peaks
+from shinobi_tools.models.detect import Detector, median_durations
+from shinobi_tools.models.eventnet import EventNet, TrainingRun, WindowSampler, onset_frames, positive_weights
 from shinobi_tools.models.spotter.config import SpotterConfig
-from shinobi_tools.models.spotter.data import TrainingRun, WindowSampler, load_runs, onset_frames
-from shinobi_tools.models.spotter.net import SpotterNet, run_logits
-from shinobi_tools.naming import parse_run_name
+from shinobi_tools.models.spotter.data import load_runs
+from shinobi_tools.models.spotter.net import run_logits, spotter_net
 
 CHECKPOINT_NAME = "spotter.pt"
 METRICS_COLUMNS = ["step", "epoch", "loss", "val_loss", "lr", "seconds"]
-#: Frame rate of the saved gaps' conversion to seconds in thresholds.tsv (the videos' own rate).
-SETTINGS_FPS = 59.922743
-
-
-def runs_from_splits(splits_tsv: str | Path, video_dir: str | Path, events_dir: str | Path,
-                     split: str) -> list[tuple[Path, Path]]:
-    """``(<run>.mp4, <run>_events.tsv)`` for each run of one split, sorted: found in ``video_dir`` /
-    ``events_dir`` themselves or in their ``sub-XX/ses-YYY`` session folders (the workflow's layout)."""
-    table = read_splits_table(splits_tsv)
-    runs = []
-    for run in sorted(table.loc[table["split"] == split, "run"]):
-        session = parse_run_name(run).session_folder
-        pair = []
-        for folder, name in ((Path(video_dir), f"{run}.mp4"), (Path(events_dir), f"{run}_events.tsv")):
-            found = [p for p in (folder / name, folder / session / name) if p.exists()]
-            if not found:
-                raise InputError(f"{folder / session / name} is missing; run the replay and events stages first")
-            pair.append(found[0])
-        runs.append(tuple(pair))
-    return runs
-
-
-def _pos_weight(runs: list[TrainingRun], cap: float) -> torch.Tensor:
-    targets = np.concatenate([run.targets for run in runs])
-    positives = targets.sum(axis=0)
-    negatives = len(targets) - positives
-    return torch.tensor(np.clip(negatives / np.maximum(positives, 1.0), 1.0, cap), dtype=torch.float32)
 
 
 def _lr(step: int, config: SpotterConfig) -> float:
@@ -65,7 +38,7 @@ def _lr(step: int, config: SpotterConfig) -> float:
     return config.lr * (0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * progress)))
 
 
-def _val_loss(model: SpotterNet, runs: list[TrainingRun], loss_fn) -> float:
+def _val_loss(model: EventNet, runs: list[TrainingRun], loss_fn) -> float:
     if not runs:
         return float("nan")
     total, count = 0.0, 0
@@ -80,7 +53,7 @@ def train_spotter(train_runs: list[tuple], val_runs: list[tuple], types: list[st
                   config: SpotterConfig | None = None) -> Path:
     """Train a spotter from scratch; tune per-type thresholds / NMS gaps on ``val_runs``; return the checkpoint.
 
-    ``out_dir`` receives ``spotter.pt`` (model, config, types, durations, thresholds), ``config.yaml``,
+    ``out_dir`` receives ``spotter.pt`` (model, config, types, detector settings), ``config.yaml``,
     ``metrics.tsv`` (step, epoch, loss, val_loss, lr, seconds) and ``thresholds.tsv``.
     """
     config = config or SpotterConfig()
@@ -97,15 +70,14 @@ def train_spotter(train_runs: list[tuple], val_runs: list[tuple], types: list[st
     # data
     train = load_runs(train_runs, types, config, cache_dir)
     val = load_runs(val_runs, types, config, cache_dir)
-    sampler = WindowSampler(train, types, config, config.seed)
+    sampler = WindowSampler(train, len(types), config.window, config.batch_size, config.event_window_share,
+                            config.seed)
     frames_per_epoch = sum(len(run.frames) for run in train)
-    all_events = pd.concat([run.events for run in train])
-    durations = {t: float(all_events.loc[all_events["trial_type"] == t, "duration"].median())
-                 if (all_events["trial_type"] == t).any() else 0.0 for t in types}
+    durations = median_durations(pd.concat([run.events for run in train]), types)
 
-    # model
-    model = SpotterNet(len(types), config)
-    loss_fn = nn.BCEWithLogitsLoss(pos_weight=_pos_weight(train, config.max_pos_weight))
+    # model (onset and active columns share one loss, each column with its own positive weight)
+    model = spotter_net(len(types), config)
+    loss_fn = nn.BCEWithLogitsLoss(pos_weight=positive_weights([run.targets for run in train], config.max_pos_weight))
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
 
     # training
@@ -119,7 +91,7 @@ def train_spotter(train_runs: list[tuple], val_runs: list[tuple], types: list[st
                 group["lr"] = _lr(step, config)
             model.train()
             inputs, targets = sampler.batch()
-            loss = loss_fn(model(inputs), targets)
+            loss = loss_fn(model(inputs)[1], targets)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
@@ -136,17 +108,17 @@ def train_spotter(train_runs: list[tuple], val_runs: list[tuple], types: list[st
                 handle.flush()
                 running = []
 
-    # peak-picking settings tuned on the validation runs
+    # decision settings tuned on the validation runs
     model.eval()
-    tuned = tune_settings(model, val, types, config)
-    table = pd.DataFrame([{"trial_type": t, "threshold": s.threshold, "gap": s.gap * config.stride / SETTINGS_FPS,
-                           "val_f1": s.val_f1, "val_events": s.val_events} for t, s in tuned.items()])
+    detector = tune_detector(model, val or train, types, durations, config)
+    table = pd.DataFrame([{"trial_type": t, "threshold": detector.thresholds[c], "gap": detector.gaps[c],
+                           "active_threshold": detector.active_thresholds[c], "duration": detector.durations[c],
+                           **detector.validation.get(t, {})} for c, t in enumerate(types)])
     with atomic_output(out / "thresholds.tsv") as partial:
         table.to_csv(partial, sep="\t", index=False)
     checkpoint = out / CHECKPOINT_NAME
     state = {
-        "model": model.state_dict(), "config": config.to_dict(), "types": list(types), "durations": durations,
-        "thresholds": {t: s.threshold for t, s in tuned.items()}, "gaps": {t: s.gap for t, s in tuned.items()},
+        "model": model.state_dict(), "config": config.to_dict(), "types": list(types), "detector": detector.state(),
         "steps": config.steps, "train_seconds": time.time() - started,
     }
     with atomic_output(checkpoint) as partial:
@@ -154,17 +126,19 @@ def train_spotter(train_runs: list[tuple], val_runs: list[tuple], types: list[st
     return checkpoint
 
 
-def tune_settings(model: SpotterNet, runs: list[TrainingRun], types: list[str],
-                  config: SpotterConfig) -> dict[str, PeakSettings]:
-    """Per type, the threshold and NMS gap (in sampled frames) with the best pooled validation F1 at
-    ``config.tolerance`` (:func:`shinobi_tools.models.peaks.tune_peaks`)."""
-    fps = runs[0].fps if runs else SETTINGS_FPS
-    gaps = sorted({max(1, int(round(gap * fps / config.stride))) for gap in config.gaps})
-    default = PeakSettings(config.default_threshold, max(1, int(round(config.default_gap * fps / config.stride))))
-    probabilities = [torch.sigmoid(run_logits(model, run.frames)).numpy() for run in runs]
-    tuned = {}
-    for c, kind in enumerate(types):
-        onsets = [onset_frames(run.events[run.events["trial_type"] == kind], run.fps) / run.fps for run in runs]
-        tuned[kind] = tune_peaks([p[:, c] for p in probabilities], onsets,
-                                 lambda index: index * config.stride / fps, gaps, config.tolerance, default)
-    return tuned
+def tune_detector(model: EventNet, runs: list[TrainingRun], types: list[str], durations: list[float],
+                  config: SpotterConfig) -> Detector:
+    """Per type, the onset threshold and NMS gap with the best pooled validation F1 at ``config.tolerance``, then
+    the active threshold with the best span IoU (:class:`shinobi_tools.models.detect.Detector`)."""
+    detector = Detector(list(types), durations, [config.default_threshold] * len(types),
+                        [config.default_gap] * len(types))
+    series = [(torch.sigmoid(run_logits(model, run.frames)).numpy(), np.arange(len(run.frames)) / run.sampled_fps,
+               run.sampled_fps) for run in runs]
+    truths = []
+    for run in runs:
+        events = run.events[run.events["trial_type"].isin(types)].copy()
+        events["onset"] = onset_frames(events, run.fps) / run.fps
+        events["duration"] = pd.to_numeric(events["duration"], errors="coerce").fillna(0.0)
+        truths.append(events)
+    detector.tune(series, truths, config.tolerance, config.gaps)
+    return detector

@@ -11,30 +11,24 @@ from __future__ import annotations
 
 import sys
 import time
-from collections import deque
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
-from shinobi_tools.dataset.answers import AnswerEvent, parse_events
 from shinobi_tools.errors import ConfigError, InputError
 from shinobi_tools.events.exports import write_srt, write_vtt
 from shinobi_tools.events.tsv import write_events_tsv
 from shinobi_tools.media.frames import probe_video
-from shinobi_tools.models.vlm.batch import collate
-from shinobi_tools.models.vlm.data import frame_values
 from shinobi_tools.models.vlm.decoding import DECODINGS, FrameSeries, Peak, check_events, first_line, head_peaks
-from shinobi_tools.models.vlm.family import VisionCapture
-from shinobi_tools.models.vlm.frames import iter_frames, time_marker
-from shinobi_tools.models.vlm.model import VLM, load_model, native_bf16, unwrapped
-from shinobi_tools.models.vlm.prompt import VIDEO_TAG, encode, stop_token_ids
+from shinobi_tools.models.vlm.frames import time_marker
+from shinobi_tools.models.vlm.generate import Window, generate_answers, iter_windows, parse_lines
+from shinobi_tools.models.vlm.model import VLM, load_model, native_bf16
 from shinobi_tools.naming import run_of
 
-EVENT_COLUMNS = ["onset", "duration", "trial_type", "description"]
+EVENT_COLUMNS = ["onset", "duration", "trial_type", "description", "confidence"]
 
 
 @dataclass
@@ -58,38 +52,6 @@ class Annotation:
 
 
 @dataclass
-class Window:
-    start: float
-    frames: np.ndarray
-    #: Frame times relative to ``start``.
-    times: np.ndarray
-
-
-def iter_windows(video: str | Path, fps: float, width: int, height: int, seconds: float,
-                 overlap: float) -> Iterator[Window]:
-    """Windows of ``seconds`` starting every ``seconds - overlap``; the last one ends with the video."""
-    per_window = max(1, int(round(seconds * fps)))
-    stride = max(1, int(round((seconds - overlap) * fps)))
-    recent: deque = deque(maxlen=per_window)
-    next_start = 0  # frame index of the next window's first frame
-    count = emitted_end = 0
-    for t, frame in iter_frames(video, fps, width, height):
-        recent.append((t, frame))
-        count += 1
-        if count - per_window == next_start:
-            yield _window(list(recent))
-            emitted_end = count
-            next_start += stride
-    if count > emitted_end:  # the tail: one more window ending with the video (shorter if the video is)
-        yield _window(list(recent))
-
-
-def _window(items: list) -> Window:
-    start = items[0][0]
-    return Window(start, np.stack([f for _, f in items]), np.array([t - start for t, _ in items]))
-
-
-@dataclass
 class Detection:
     onset: float
     offset: float
@@ -97,6 +59,8 @@ class Detection:
     description: str
     #: Distance (s) of the event from its window's nearest edge: larger = more context on both sides.
     centrality: float
+    #: The event head's peak probability, or the text's likelihood (geometric mean of its line's token probabilities).
+    confidence: float = 1.0
 
 
 def merge_detections(detections: list[Detection], tolerance: float) -> list[Detection]:
@@ -114,81 +78,55 @@ def merge_detections(detections: list[Detection], tolerance: float) -> list[Dete
     return sorted(merged, key=lambda d: (d.onset, d.trial_type))
 
 
-def _frame_probabilities(vlm: VLM, capture: VisionCapture, batch: dict, encoded: list) -> list[np.ndarray]:
-    """Per window, frames × types probabilities of the auxiliary head (a frame takes its step's)."""
-    tokens, patches = capture.inputs(batch, which=0)  # generation encodes the frames in its first pass only
-    logits = vlm.aux_head(tokens, patches, [len(e.steps) for e in encoded])
-    probabilities = torch.sigmoid(logits).float().cpu().numpy()
-    out, first = [], 0
-    for e in encoded:
-        out.append(frame_values(probabilities[first:first + len(e.steps)], e.steps))
-        first += len(e.steps)
-    return out
-
-
-@torch.no_grad()
-def generate_answers(vlm: VLM, windows: list[Window], prompt: str, marker: str, max_new_tokens: int,
-                     prefixes: list[str] | None = None) -> tuple[list[str], list[np.ndarray | None]]:
-    """Greedy answers of the model for a batch of windows (left-padded), and per window the frames × types
-    probabilities of its auxiliary event head (None without one). ``prefixes``: the start of each answer,
-    given to the model (the returned answers continue it)."""
-    family, tokenizer = vlm.family, vlm.tokenizer
-    content = prompt if VIDEO_TAG in prompt else VIDEO_TAG + prompt
-    messages = [{"role": "user", "content": content}]
-    encoded = [encode(family, messages, w.frames, w.times, marker, generation=True) for w in windows]
-    for e, prefix in zip(encoded, prefixes or []):
-        ids = family.text_ids(prefix)
-        e.input_ids, e.labels = e.input_ids + ids, e.labels + [-100] * len(ids)
-        e.token_types = e.token_types + [0] * len(ids)
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    batch = collate(encoded, family, pad_id, "left", family.uses_token_types)
-    batch.pop("labels")
-    device = next(vlm.model.parameters()).device
-    batch = {k: v.to(device) for k, v in batch.items()}
-    capture = VisionCapture(family, unwrapped(vlm.model)) if vlm.aux_head is not None else None
-    try:
-        output = vlm.model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
-                                    eos_token_id=stop_token_ids(tokenizer), pad_token_id=pad_id)
-    finally:
-        if capture is not None:
-            capture.remove()
-    new = output[:, batch["input_ids"].shape[1]:]
-    answers = tokenizer.batch_decode(new, skip_special_tokens=True)
-    if not capture:
-        return answers, [None] * len(windows)
-    return answers, _frame_probabilities(vlm, capture, batch, encoded)
-
-
 def annotate_video(video: str | Path, model_dir: str | Path | VLM, window_seconds: float | None = None,
-                   overlap: float = 1.0, tolerance: float = 0.5, batch_size: int = 8, max_new_tokens: int | None = None,
+                   overlap: float | None = None, tolerance: float = 0.5, batch_size: int = 8, max_new_tokens: int | None = None,
                    prompt: str | None = None, fps: float | None = None, device: str | None = None,
-                   decoding: str = "assisted") -> Annotation:
-    """The events (onset, duration, trial_type, description) of ``video`` from its pixels.
+                   decoding: str | None = None, describe: str = "reuse", stop_loops: bool = False) -> Annotation:
+    """The events (onset, duration, trial_type, description, confidence) of ``video`` from its pixels.
 
+    ``overlap`` (s) between consecutive windows: default 0 for models with a fast pathway, 1 otherwise.
     Frames, time markers, prompt and window length default to the model's training settings
     (``shinobi_vlm.json``), ``max_new_tokens`` to 1.25 × its longest training answer. ``decoding`` (see
     :mod:`shinobi_tools.models.vlm.decoding`; models without an event head always decode as ``text``): ``text`` = the
     language model's events as written, ``checked`` = those its per-frame head confirms within ``tolerance``,
     ``assisted`` = checked + the head's detections the language model left out, named and described by it.
+    ``head`` (models with a fast pathway; their default) = no free-text pass: the fast pathway's detections, those
+    of the types the language model writes named and described by it (it continues ``<time> <type>:`` in the window
+    that shows each), the others with their type's usual training description; ``None`` = ``head`` for models
+    with a fast pathway, ``assisted`` otherwise.
+    ``describe`` (models with a fast pathway, assisted decoding): how the head's detections the text left out get a
+    description: ``lm`` = a second generation pass continuing ``<time> <type>:`` in the window that shows them,
+    ``reuse`` = the description the language model wrote for the nearest event of that type in this video (else
+    the type's usual training description), which costs no generation. ``stop_loops``: end an answer once it
+    repeats one of its lines (bounds the cost of degenerate answers; see :class:`_AnswerStop`).
     """
+    vlm = load_model(model_dir, device=device) if isinstance(model_dir, (str, Path)) else model_dir
+    fast = getattr(vlm, "fast", None)
+    decoding = decoding or ("head" if fast is not None else "assisted")
     if decoding not in DECODINGS:
         raise ConfigError(f"decoding must be one of {', '.join(DECODINGS)}, not {decoding!r}")
-    vlm = load_model(model_dir, device=device) if isinstance(model_dir, (str, Path)) else model_dir
+    if decoding == "head" and fast is None:
+        raise ConfigError("decoding 'head' needs a model with a fast pathway (fast.enabled in its fine-tuning config)")
     meta = vlm.meta
     fps = fps or meta.get("fps", 4.0)
     width, height = meta.get("width", 160), meta.get("height", 112)
     window_seconds = window_seconds or meta.get("clip_seconds", 4.0)
+    # Overlapping windows help a low-rate head (its series is averaged over them); a fast pathway reads the whole
+    # video at once, and the text alone scored the same without overlap at a quarter less generation (BENCHMARKS).
+    overlap = (0.0 if fast is not None else 1.0) if overlap is None else overlap
     overlap = min(overlap, window_seconds / 2)
     marker = meta.get("time_marker", "{t}s")
     types = meta.get("event_types", [])
     max_new_tokens = max_new_tokens or (round(1.25 * meta["answer_tokens"]) + 8 if "answer_tokens" in meta else 128)
-    if vlm.aux_head is None or vlm.aux_settings is None:
+    if fast is None and (vlm.aux_head is None or vlm.aux_settings is None):
         decoding = "text"
     # Snapped training answers name the first frame showing an event: on average half a frame after it began.
     shift = 0.5 / fps if meta.get("snapped_times") else 0.0
     prompt = prompt or meta.get("prompt", "List the gameplay events in this clip with their times.")
-    proposable = [t for t in types if t in (meta.get("answer_types") or types)]
+    written = meta.get("answer_types") or types  # the types the language model was trained to write
+    proposable = [t for t in types if t in written]
     began = time.perf_counter()
+    fast_run = fast.run(video) if fast is not None else None
     text_detections: list[Detection] = []
     series = FrameSeries(len(types))
     counts = dict(malformed=0, rejected=0, proposed=0, windows=0)
@@ -196,11 +134,14 @@ def annotate_video(video: str | Path, model_dir: str | Path | VLM, window_second
     pending: list[Window] = []
 
     def flush() -> None:
-        answers, probabilities = generate_answers(vlm, pending, prompt, marker, max_new_tokens)
-        for window, answer, frame_probabilities in zip(pending, answers, probabilities):
-            parsed = parse_events(answer)
-            counts["malformed"] += parsed.malformed
-            text_detections.extend(_detections(window, parsed.events, fps, shift))
+        likelihoods: list = []
+        answers, probabilities = generate_answers(vlm, pending, prompt, marker, max_new_tokens, fast_run=fast_run,
+                                                  line_confidences=likelihoods, stop_loops=stop_loops)
+        likelihoods += [[] for _ in range(len(pending) - len(likelihoods))]
+        for window, answer, frame_probabilities, lines in zip(pending, answers, probabilities, likelihoods):
+            parsed, malformed = parse_lines(answer, lines)
+            counts["malformed"] += malformed
+            text_detections.extend(_detections(window, parsed, fps, shift))
             if frame_probabilities is not None:
                 series.add(int(round(window.start * fps)), frame_probabilities)
             counts["windows"] += 1
@@ -211,6 +152,9 @@ def annotate_video(video: str | Path, model_dir: str | Path | VLM, window_second
     for window in iter_windows(video, **frames):
         starts.append(window.start)
         video_seconds = max(video_seconds, window.start + len(window.times) / fps)
+        if decoding == "head":  # no free text: the windows only place the descriptions
+            counts["windows"] += 1
+            continue
         pending.append(window)
         if len(pending) == batch_size:
             flush()
@@ -220,7 +164,11 @@ def annotate_video(video: str | Path, model_dir: str | Path | VLM, window_second
     text_events = merge_detections(text_detections, 1.0 / fps + 1e-6)
     merged = len(text_detections) - len(text_events)
     events = text_events
-    if decoding != "text":
+    if decoding != "text" and fast is not None:
+        events, counts["rejected"], counts["proposed"] = _fast_decoding(
+            vlm, video, fast_run, text_detections, text_events, decoding, tolerance, starts, frames, prompt, marker,
+            batch_size, written, describe)
+    elif decoding != "text":
         settings = vlm.aux_settings
         peaks = head_peaks(series.mean(), fps, types, settings.thresholds, settings.gaps, types)
         events, unmatched, counts["rejected"] = check_events(text_events, peaks, types, tolerance)
@@ -233,20 +181,63 @@ def annotate_video(video: str | Path, model_dir: str | Path | VLM, window_second
                       seconds=time.perf_counter() - began, video_seconds=video_seconds)
 
 
-def _detections(window: Window, events: list[AnswerEvent], fps: float, shift: float) -> list[Detection]:
-    """A window's answer events in video time (onsets moved back by ``shift``, clipped to the window)."""
+def _fast_decoding(vlm: VLM, video, fast_run, written_lines: list[Detection], text_events: list[Detection],
+                   decoding: str, tolerance: float, starts: list[float], frames: dict, prompt: str, marker: str,
+                   batch_size: int, written: list[str], describe: str) -> tuple[list[Detection], int, int]:
+    """``checked`` / ``assisted`` decoding with the fast pathway's event head: its detections (every type, with
+    durations and confidences) check the written events, which take the detection's onset, duration and
+    confidence; ``assisted`` adds the detections the text left out, described by the language model for the
+    types it writes (``describe``: see :func:`annotate_video`), by the type's usual training description otherwise.
+    Returns (events, rejected, proposed)."""
+    fast = vlm.fast
+    fps = frames["fps"]
+    found = fast.detect(fast_run)
+    by_time = {(d.trial_type, round(d.onset, 6)): d for d in found}
+    # A peak's frame on the detailed frame grid: the first detailed frame showing it (what the text's times name).
+    peaks = [Peak(int(np.ceil(d.onset * fps - 1e-6)), d.onset, d.trial_type, d.confidence) for d in found]
+    kept, unmatched, rejected = check_events(text_events, peaks, fast.types, tolerance)
+    events = []
+    for e in kept:
+        d = by_time.get((e.trial_type, round(e.onset, 6)))
+        events.append(e if d is None else replace(e, offset=e.onset + d.duration, confidence=d.confidence))
+    if decoding in ("assisted", "head"):
+        to_describe = [p for p in unmatched if p.trial_type in written]
+        if describe == "lm" or decoding == "head":
+            described = _describe(vlm, video, starts, to_describe, frames, prompt, marker, batch_size, fast_run)
+        else:
+            described = [Detection(p.time, p.time, p.trial_type, _nearest_description(written_lines, p)
+                                   or fast.descriptions.get(p.trial_type, p.trial_type), 0.0) for p in to_describe]
+        described += [Detection(p.time, p.time, p.trial_type, fast.descriptions.get(p.trial_type, p.trial_type), 0.0)
+                      for p in unmatched if p.trial_type not in written]
+        for e in described:
+            d = by_time[(e.trial_type, round(e.onset, 6))]
+            events.append(replace(e, offset=e.onset + d.duration, confidence=d.confidence))
+    proposed = len(unmatched) if decoding in ("assisted", "head") else 0
+    return sorted(events, key=lambda d: (d.onset, d.trial_type)), rejected, proposed
+
+
+def _nearest_description(lines: list[Detection], peak: Peak) -> str | None:
+    """The description of the written event of the peak's type nearest to it (None when the text wrote none)."""
+    same = [d for d in lines if d.trial_type == peak.trial_type and d.description]
+    return min(same, key=lambda d: abs(d.onset - peak.time)).description if same else None
+
+
+def _detections(window: Window, events: list, fps: float, shift: float) -> list[Detection]:
+    """A window's answer events (``(AnswerEvent, likelihood)`` pairs, or events) in video time (onsets moved back
+    by ``shift``, clipped to the window)."""
     length = len(window.times) / fps
     out = []
-    for e in events:
+    for item in events:
+        e, confidence = item if isinstance(item, tuple) else (item, 1.0)
         onset = min(max(0.0, e.onset - shift), length)
         offset = min(max(e.offset - shift, onset), length)
         out.append(Detection(window.start + onset, window.start + offset, e.trial_type, e.description,
-                             min(onset, length - onset)))
+                             min(onset, length - onset), confidence))
     return out
 
 
 def _describe(vlm: VLM, video: str | Path, starts: list[float], peaks: list[Peak], frames: dict, prompt: str,
-              marker: str, batch_size: int) -> list[Detection]:
+              marker: str, batch_size: int, fast_run=None) -> list[Detection]:
     """Detections of the head described by the language model: a second pass over the windows, where each peak
     is continued (``<time> <type>:``) in the window that shows it farthest from its edges."""
     if not peaks:
@@ -262,7 +253,8 @@ def _describe(vlm: VLM, video: str | Path, starts: list[float], peaks: list[Peak
 
     def flush() -> None:
         prefixes = [f"{time_marker(p.frame / fps - w.start, marker)} {p.trial_type}:" for w, p in items]
-        described, _ = generate_answers(vlm, [w for w, _ in items], prompt, marker, 32, prefixes)
+        described, _ = generate_answers(vlm, [w for w, _ in items], prompt, marker, 32, prefixes, fast_run,
+                                        stop_at_newline=True)
         for (w, p), text in zip(items, described):
             out.append(Detection(p.time, p.time, p.trial_type, first_line(text) or p.trial_type, 0.0))
         items.clear()
@@ -281,17 +273,25 @@ def _describe(vlm: VLM, video: str | Path, starts: list[float], peaks: list[Peak
 
 def _table(detections: list[Detection]) -> pd.DataFrame:
     return pd.DataFrame([{"onset": round(d.onset, 3), "duration": round(d.offset - d.onset, 3),
-                          "trial_type": d.trial_type, "description": d.description} for d in detections],
+                          "trial_type": d.trial_type, "description": d.description,
+                          "confidence": round(d.confidence, 4)} for d in detections],
                         columns=EVENT_COLUMNS)
 
 
 def annotate_videos(videos: list[Path], model: Path, out_dir: Path, formats: tuple[str, ...] = (),
-                    window: float | None = None, overlap: float = 1.0, tolerance: float = 0.5, batch_size: int = 8,
-                    max_new_tokens: int | None = None, threads: int | None = None, device: str | None = None,
-                    decoding: str = "assisted", text_out_dir: Path | None = None) -> list[Path]:
+                    window: float | None = None, overlap: float | None = None, tolerance: float = 0.5,
+                    batch_size: int = 8, max_new_tokens: int | None = None, threads: int | None = None,
+                    device: str | None = None, decoding: str | None = None, text_out_dir: Path | None = None,
+                    describe: str = "reuse", stop_loops: bool = False) -> list[Path]:
     """Annotate each video with the model in ``model``: ``out_dir/<run>_events.tsv`` (+ ``.srt``/``.vtt`` for
-    ``formats``); ``text_out_dir``: also the language model's own events, unchecked (``text`` decoding).
-    Prints one summary line per video (windows, malformed lines, real-time factor) to stderr."""
+    ``formats``); ``text_out_dir``: also the language model's own events, unchecked (``text`` decoding; it needs
+    the free-text pass, so the default decoding becomes ``assisted``). Prints one summary line per video and the
+    real-time factor of the whole call, model loading included, to stderr."""
+    began = time.perf_counter()
+    if text_out_dir is not None and decoding == "head":
+        raise InputError("--text-out-dir needs the free-text pass: use --decoding assisted (or checked)")
+    if text_out_dir is not None and decoding is None:
+        decoding = "assisted"  # the same pass gives both tables
     for video in videos:  # every video readable before the model loads
         probe_video(video)
     unknown = sorted(set(formats) - {"srt", "vtt"})
@@ -303,9 +303,11 @@ def annotate_videos(videos: list[Path], model: Path, out_dir: Path, formats: tup
     fast_bf16 = device.startswith("cuda") or (device == "cpu" and native_bf16())
     vlm = load_model(model, device=device, dtype=torch.bfloat16 if fast_bf16 else None)
     written = []
+    total_video = 0.0
     for video in videos:
         result = annotate_video(video, vlm, window_seconds=window, overlap=overlap, tolerance=tolerance,
-                                batch_size=batch_size, max_new_tokens=max_new_tokens, decoding=decoding)
+                                batch_size=batch_size, max_new_tokens=max_new_tokens, decoding=decoding,
+                                describe=describe, stop_loops=stop_loops)
         run = run_of(video)
         out = write_events_tsv(result.events, Path(out_dir) / f"{run}_events.tsv")
         if text_out_dir is not None:
@@ -319,4 +321,8 @@ def annotate_videos(videos: list[Path], model: Path, out_dir: Path, formats: tup
               f"{result.merged} duplicates merged, {result.video_seconds / max(result.seconds, 1e-9):.2f} s of video "
               f"per s -> {out}", file=sys.stderr)
         written.append(out)
+        total_video += result.video_seconds
+    elapsed = time.perf_counter() - began
+    print(f"{len(videos)} videos, {total_video:.1f} s of video annotated in {elapsed:.1f} s including model loading: "
+          f"{total_video / max(elapsed, 1e-9):.2f} x real time", file=sys.stderr)
     return written

@@ -45,8 +45,11 @@ class ClipDataset(torch.utils.data.Dataset):
     """
 
     def __init__(self, records: list[QARecord], family: Family, frames: FramesConfig, types: list[str],
-                 data: DataConfig | None = None) -> None:
+                 data: DataConfig | None = None, fast=None) -> None:
+        """``fast``: ``(token id, tokens per step, source)`` where ``source(video, step_times, period)`` gives a
+        clip's fast-token features (:class:`shinobi_tools.models.vlm.fast.tokens.ClipSource`); None = no fast tokens."""
         self.records, self.family, self.frames, self.types = records, family, frames, types
+        self.fast = fast
         self.data = data or DataConfig()
         self.phases = max(1, int(frames.jitter))
         self._cache: dict[tuple[int, int], Example] = {}
@@ -74,7 +77,11 @@ class ClipDataset(torch.utils.data.Dataset):
         sample = sample_frames(record.video, f.fps * self.phases, f.width, f.height)
         frames, times = sample.frames[phase:: self.phases], sample.times[phase:: self.phases]
         messages = shape_messages(record.messages, record.events, times, self.data, f.time_marker)
-        encoded = encode(self.family, messages, frames, times, f.time_marker, self.data.max_length)
+        fast = None
+        if self.fast is not None:
+            token_id, per_step, source = self.fast
+            fast = (token_id, per_step, lambda step_times, period: source(record.video, step_times, period))
+        encoded = encode(self.family, messages, frames, times, f.time_marker, self.data.max_length, fast=fast)
         targets = onset_targets(record.events, times, self.types)
         return Example(encoded, torch.from_numpy(step_targets(targets, encoded.steps)), times, record.events)
 
@@ -105,6 +112,12 @@ def collate(encoded: list[Encoded], family: Family, pad_id: int, padding_side: s
         batch["mm_token_type_ids"] = types
     batch.update(family.collate_pixels([e.pixels for e in encoded]))
     return batch
+
+
+def fast_features(encoded: list) -> torch.Tensor | None:
+    """The fast tokens' features of a batch, in placeholder order (None when the examples have none)."""
+    rows = [e.fast for e in encoded if e.fast is not None]
+    return torch.cat(rows) if rows else None
 
 
 def collate_examples(examples: list[Example], family: Family, pad_id: int) -> tuple[dict, torch.Tensor, list[int]]:

@@ -141,11 +141,58 @@ class TrainConfig:
 
 
 @dataclass
+class FastConfig:
+    """The fast video pathway (:mod:`shinobi_tools.models.vlm.fast`): a light per-frame encoder at the game's temporal resolution
+    whose event head gives onsets, durations and confidences, and whose tokens the language model reads."""
+
+    enabled: bool = False
+    #: Frames per second it sees (every round(video fps / fps)-th frame: 2 for the 60 fps game at 30) and their size.
+    fps: float = 30.0
+    width: int = 64
+    height: int = 48
+    #: Per-frame CNN widths (stride-2 convolutions), frame feature size, temporal width and dilations.
+    channels: list[int] = field(default_factory=lambda: [16, 32, 64])
+    feature_dim: int = 128
+    temporal_dim: int = 128
+    dilations: list[int] = field(default_factory=lambda: [1, 2, 4, 8])
+    dropout: float = 0.1
+    #: Pre-training (before the language model's steps; the pathway is then frozen).
+    steps: int = 300
+    batch_size: int = 4
+    #: Fast frames per training window, share of windows around an event, onsets' label radius (frames).
+    window: int = 96
+    event_window_share: float = 0.5
+    label_radius: int = 1
+    lr: float = 2.0e-3
+    weight_decay: float = 1.0e-4
+    #: Weight of the per-frame "active" loss (durations) beside the onset loss; cap of the positive weights.
+    active_weight: float = 1.0
+    max_pos_weight: float = 30.0
+    #: Tolerance (s) the decision settings are tuned for on the validation runs.
+    tolerance: float = 0.5
+    #: Whole-run pre-training: the split table (run, split), the runs' videos (<run>.mp4, also the source of the
+    #: QA clips' fast tokens) and events (<run>_events.tsv); null = pre-train on the QA clips themselves.
+    splits: str | None = None
+    video_dir: str | None = None
+    events_dir: str | None = None
+    #: Fast tokens the language model reads after each detailed frame (0 = the text does not read the fast stream).
+    tokens_per_step: int = 2
+    #: Which fast frames follow a detailed frame at t: ``after`` = those of [t, t + period) (an event then shows in
+    #: the fast tokens just before the time marker its answer line names, which a language model copies easily),
+    #: ``since`` = those of (t - period, t].
+    token_span: str = "after"
+    #: Add to each fast token the language model's embedding of each type's name, weighted by the head's onset
+    #: probability (see FastProjector).
+    name_embeddings: bool = False
+
+
+@dataclass
 class RunConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     frames: FramesConfig = field(default_factory=FramesConfig)
     data: DataConfig = field(default_factory=DataConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    fast: FastConfig = field(default_factory=FastConfig)
 
 
 def config_from_dict(values: dict[str, Any], source: str = "") -> RunConfig:
@@ -170,6 +217,8 @@ def config_from_dict(values: dict[str, Any], source: str = "") -> RunConfig:
         (config.model.kind in MODEL_KINDS, f"model.kind must be one of {', '.join(MODEL_KINDS)}, not {config.model.kind!r}"),
         (config.model.lora_r >= 1, "model.lora_r must be at least 1"),
         (config.data.turns in ("all", "dense"), f"data.turns must be all or dense, not {config.data.turns!r}"),
+        (config.fast.token_span in ("after", "since"),
+         f"fast.token_span must be after or since, not {config.fast.token_span!r}"),
     ]
     for ok, message in checks:
         if not ok:

@@ -18,7 +18,7 @@ import numpy as np
 from shinobi_tools.evaluation.metrics import match_onsets
 from shinobi_tools.models.peaks import pick_peaks
 
-DECODINGS = ("text", "checked", "assisted")
+DECODINGS = ("text", "checked", "assisted", "head")
 
 
 @dataclass

@@ -54,7 +54,9 @@ class Family:
     def model_class(cls):
         raise NotImplementedError
 
-    def video_block(self, frames: np.ndarray, times: np.ndarray, marker: str) -> VideoBlock:
+    def video_block(self, frames: np.ndarray, times: np.ndarray, marker: str,
+                    after_step: list[int] | None = None) -> VideoBlock:
+        """``after_step``: token ids put after each step's vision tokens (the fast pathway's placeholders)."""
         raise NotImplementedError
 
     def collate_pixels(self, pixels: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:

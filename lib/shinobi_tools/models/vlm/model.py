@@ -34,6 +34,8 @@ class VLM:
     aux_head: EventHead | None = None
     #: How the auxiliary head's probabilities become detections, tuned on the validation clips.
     aux_settings: HeadSettings | None = None
+    #: The fast video pathway (event head at the game's frame rate + fast tokens; :mod:`.fast`), or None.
+    fast: object | None = None
 
 
 def _image_stats(path: Path) -> tuple[list | None, list | None]:
@@ -72,12 +74,15 @@ def load_model(path: str | Path, device: str | torch.device | None = None, dtype
         raise MissingCheckpointError(f"{path}: not a loadable model folder ({type(error).__name__}: {first[:200]}); "
                                      "train or download it again") from None
     aux_head, settings = (loaded[0], loaded[2]) if loaded else (None, None)
+    from shinobi_tools.models.vlm.fast.pathway import load_fast
+
+    fast = load_fast(path)
     model.eval()
     if device is not None:
         model.to(device)
         if aux_head is not None:
             aux_head.to(device)
-    return VLM(model, tokenizer, family, meta, aux_head, settings)
+    return VLM(model, tokenizer, family, meta, aux_head, settings, fast)
 
 
 def native_bf16() -> bool:
@@ -166,6 +171,8 @@ def save_model(vlm: VLM, out: str | Path, meta: dict, merge: bool = True) -> Pat
     (out / META_FILE).write_text(json.dumps(meta, indent=2))
     if vlm.aux_head is not None:
         save_head(vlm.aux_head, meta.get("event_types", []), vlm.aux_settings, out)
+    if vlm.fast is not None:
+        vlm.fast.save(out)
     return out
 
 

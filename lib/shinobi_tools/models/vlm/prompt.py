@@ -28,6 +28,8 @@ class Encoded:
     token_types: list[int]
     pixels: dict[str, torch.Tensor]
     steps: list[list[int]] = field(default_factory=list)
+    #: Features of the fast tokens (one row per ``<fast>`` placeholder, in order; see :mod:`.fast`), or None.
+    fast: torch.Tensor | None = None
 
 
 def _uses_list_content(tokenizer) -> bool:
@@ -83,9 +85,18 @@ def segments(tokenizer, messages: list[dict], generation: bool = False) -> list[
 
 
 def encode(family: Family, messages: list[dict], frames: np.ndarray, times: np.ndarray, marker: str,
-           max_length: int | None = None, generation: bool = False) -> Encoded:
-    """Token ids, labels (answers only), token types and pixels of one example."""
-    block = family.video_block(frames, times, marker)
+           max_length: int | None = None, generation: bool = False, fast=None) -> Encoded:
+    """Token ids, labels (answers only), token types and pixels of one example.
+
+    ``fast``: ``(token id, tokens per step, features)`` where ``features(step_times, period)`` gives the fast
+    tokens' features of steps starting at ``step_times`` (s) and lasting ``period``: that many placeholders follow
+    each step's vision tokens (:mod:`shinobi_tools.models.vlm.fast`)."""
+    block = family.video_block(frames, times, marker, [fast[0]] * fast[1] if fast else None)
+    fast_features = None
+    if fast:
+        step_times = np.array([times[s[0]] for s in block.steps], dtype=float)
+        frame_period = float(np.median(np.diff(times))) if len(times) > 1 else 0.25
+        fast_features = fast[2](step_times, frame_period * max(len(s) for s in block.steps))
     ids, labels, types = [], [], []
     video_end = 0
     for text, is_answer in segments(family.tokenizer, messages, generation):
@@ -102,7 +113,7 @@ def encode(family: Family, messages: list[dict], frames: np.ndarray, times: np.n
     if max_length is not None and len(ids) > max_length:
         keep = max(max_length, video_end)
         ids, labels, types = ids[:keep], labels[:keep], types[:keep]
-    return Encoded(ids, labels, types, block.pixels, block.steps)
+    return Encoded(ids, labels, types, block.pixels, block.steps, fast_features)
 
 
 def stop_token_ids(tokenizer) -> list[int]:

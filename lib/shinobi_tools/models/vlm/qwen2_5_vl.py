@@ -35,7 +35,8 @@ class Qwen2_5_VLFamily(Family):
         cols = max(1, round(width / unit)) * vision.spatial_merge_size
         return rows, cols
 
-    def video_block(self, frames: np.ndarray, times: np.ndarray, marker: str) -> VideoBlock:
+    def video_block(self, frames: np.ndarray, times: np.ndarray, marker: str,
+                    after_step: list[int] | None = None) -> VideoBlock:
         vision = self.config.vision_config
         patch, merge, temporal = vision.patch_size, vision.spatial_merge_size, vision.temporal_patch_size
         rows, cols = self._grid(*frames.shape[1:3])
@@ -47,8 +48,9 @@ class Qwen2_5_VLFamily(Family):
         for first in range(0, len(times), temporal):
             members = [min(i, len(times) - 1) for i in range(first, first + temporal)]
             text = self.marker_ids(float(times[first]), marker) + [start]
-            ids += text + [self.config.video_token_id] * n_tokens + [end]
-            types += [0] * len(text) + [VIDEO_TYPE] * n_tokens + [0]
+            extra = list(after_step or [])
+            ids += text + [self.config.video_token_id] * n_tokens + [end] + extra
+            types += [0] * len(text) + [VIDEO_TYPE] * n_tokens + [0] + [0] * len(extra)
             patches.append(self._patchify(pixels[members], rows, cols))
             steps.append(sorted(set(members)))
         fps = 1.0 / float(np.median(np.diff(times))) if len(times) > 1 else 1.0

@@ -24,8 +24,9 @@ class Qwen3_VLFamily(Qwen2_5_VLFamily):
 
         return Qwen3VLForConditionalGeneration
 
-    def video_block(self, frames: np.ndarray, times: np.ndarray, marker: str) -> VideoBlock:
-        block = super().video_block(frames, times, marker)
+    def video_block(self, frames: np.ndarray, times: np.ndarray, marker: str,
+                    after_step: list[int] | None = None) -> VideoBlock:
+        block = super().video_block(frames, times, marker, after_step)
         block.pixels.pop("second_per_grid_ts")  # Qwen3-VL places frames in time by the text markers
         return block
 

@@ -36,8 +36,9 @@ class SmolVLMFamily(Family):
         opening = [around] + ([vocab["<global-img>"]] if "<global-img>" in vocab else [])
         return opening + [self.config.image_token_id] * self.tokens_per_frame + [around]
 
-    def video_block(self, frames: np.ndarray, times: np.ndarray, marker: str) -> VideoBlock:
-        frame_ids = self._frame_ids()
+    def video_block(self, frames: np.ndarray, times: np.ndarray, marker: str,
+                    after_step: list[int] | None = None) -> VideoBlock:
+        frame_ids = self._frame_ids() + list(after_step or [])
         ids: list[int] = []
         for t in times:
             ids += self.marker_ids(float(t), marker) + frame_ids

@@ -31,6 +31,8 @@ from shinobi_tools.models.vlm.calibration import tune_head
 from shinobi_tools.models.vlm.config import RunConfig, config_to_dict, save_config
 from shinobi_tools.models.vlm.data import event_types, load_qa, positive_weights, sampling_weights
 from shinobi_tools.models.vlm.family import VisionCapture
+from shinobi_tools.models.vlm.fast.pretrain import fast_training
+from shinobi_tools.models.vlm.fast.tokens import add_fast_token
 from shinobi_tools.models.vlm.frames import pixel_stats, sample_frames
 from shinobi_tools.models.vlm.head import EventHead
 from shinobi_tools.models.vlm.model import (
@@ -122,6 +124,8 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
 
     # ---- model -------------------------------------------------------------------------------------
     vlm = load_base(config.model, t.seed)
+    fast_tokens = config.fast.enabled and config.fast.tokens_per_step > 0
+    fast_token_id = add_fast_token(vlm) if fast_tokens else None  # before LoRA wraps the embeddings
     base = vlm.model
     family = vlm.family
     model = prepare_for_training(vlm, config.model)
@@ -149,8 +153,12 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
                      allow_changes, record=main)
     if main:
         save_config(config, out / "config.yaml")  # resolved
-    train_set = ClipDataset(train_records, family, config.frames, types, config.data)
-    val_set = ClipDataset(val_records, family, dataclasses.replace(config.frames, jitter=1), types, config.data)
+    fast = fast_training(config, vlm, base, fast_token_id, vision_feature_size(vlm), train_records, val_records, types,
+                         out, accelerator) if config.fast.enabled else None
+    clips_fast = fast.clips if fast else None
+    train_set = ClipDataset(train_records, family, config.frames, types, config.data, clips_fast)
+    val_set = ClipDataset(val_records, family, dataclasses.replace(config.frames, jitter=1), types, config.data,
+                          clips_fast)
     weights = sampling_weights(train_records, config.data.oversample_power, config.data.oversample)
     pad_id = vlm.tokenizer.pad_token_id if vlm.tokenizer.pad_token_id is not None else vlm.tokenizer.eos_token_id
     use_aux = t.aux_loss_weight > 0 and bool(types)
@@ -162,17 +170,22 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
     lora = [p for n, p in model.named_parameters() if p.requires_grad and "lora_" in n]
     full = [p for n, p in model.named_parameters() if p.requires_grad and "lora_" not in n]
     full += list(aux_head.parameters()) if use_aux else []
+    projector = fast.projector if fast and fast.projector is not None else torch.nn.Identity()
+    full += list(projector.parameters())  # the fast tokens' projector trains with the vision side
     lr_full = t.lr_vision if t.lr_vision is not None else t.lr
     groups = [g for g in ({"params": lora, "lr": t.lr, "base_lr": t.lr},
                           {"params": full, "lr": lr_full, "base_lr": lr_full}) if g["params"]]
     optimizer = torch.optim.AdamW(groups, weight_decay=t.weight_decay, betas=(0.9, 0.95))
     model, aux_head, optimizer = accelerator.prepare(model, aux_head, optimizer)
+    if fast and fast.projector is not None:  # (DDP refuses a module without parameters: only a real projector)
+        fast.projector = projector = accelerator.prepare(projector)
     pos_weight = pos_weight.to(accelerator.device)
     step = 0
     if latest is not None:
         state = torch.load(latest / "state.pt", map_location="cpu", weights_only=False)
         load_trainable_state(model, state["trainable"])
         aux_head.load_state_dict(state["aux_head"])
+        projector.load_state_dict(state.get("projector") or {})
         optimizer.load_state_dict(state["optimizer"])
         torch.set_rng_state(state["torch_rng"])
         step = state["step"]
@@ -195,6 +208,8 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
                 family.encode_images(base, batch)
                 lm_loss = torch.full((), float("nan"), device=accelerator.device)
             else:
+                if fast:
+                    fast.inject(examples, accelerator.device)
                 lm_loss = model(**batch).loss
         aux_loss = torch.zeros((), device=accelerator.device)
         if use_aux and capture:
@@ -227,6 +242,7 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir()
         torch.save({"trainable": trainable_state(model), "aux_head": aux_head.state_dict(),
+                    "projector": accelerator.unwrap_model(projector).state_dict(),
                     "optimizer": optimizer.state_dict(), "step": step, "torch_rng": torch.get_rng_state(),
                     "event_types": types}, partial / "state.pt")
         save_config(config, partial / "config.yaml")
@@ -287,9 +303,13 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
                 if main:
                     print(f"stopped at step {step}; rerun the same command to resume", file=sys.stderr)
                 capture.remove()
+                if fast:
+                    fast.close()
                 return final
 
     # ---- final model (the main process; the others wait) ---------------------------------------------
+    if fast:
+        fast.close()
     if not main:
         capture.remove()
         accelerator.wait_for_everyone()
@@ -299,6 +319,11 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
     if vlm.aux_head is not None:
         vlm.aux_settings = tune_head(vlm, base, val_set or train_set, capture, accelerator)
     capture.remove()
+    if fast:  # frozen pathway + trained projector travel with the model
+        if fast.projector is not None:
+            fast.pathway.projector = accelerator.unwrap_model(projector).cpu().eval()
+            fast.pathway.token_id = fast.token_id
+        vlm.fast = fast.pathway
     clip_seconds = _clip_seconds(train_set, config.frames.fps)
     meta = {
         "fps": config.frames.fps, "width": config.frames.width, "height": config.frames.height,
