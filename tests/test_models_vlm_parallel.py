@@ -66,10 +66,11 @@ def test_two_processes_train_like_one(qa, tmp_path):
     two = finetune(sys.executable, "-m", "accelerate.commands.launch", "--cpu", "--num_processes", "2",
                    "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
                    "-m", "shinobi_tools.finetune", "--config", str(double))
-    (_, err_one), (_, err_two) = one.communicate(timeout=600), two.communicate(timeout=600)
+    (_, err_one), (out_two, err_two) = one.communicate(timeout=600), two.communicate(timeout=600)
     assert one.returncode == 0, err_one
     assert two.returncode == 0, err_two
     assert "training on 2 process(es) (cpu)" in err_two and err_two.count("trainable parameters") == 1
+    assert out_two.split() == [str(tmp_path / "two" / "final")]  # printed once, not once per process
     assert (tmp_path / "two" / "final" / "model.safetensors").exists()
     assert sorted(p.name for p in (tmp_path / "two").iterdir()) == sorted(p.name for p in (tmp_path / "one").iterdir())
     # each process takes half of the same global batch: the curves agree (padding weighs tokens a little apart)

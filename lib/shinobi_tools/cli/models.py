@@ -6,7 +6,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from shinobi_tools.cli.common import add_command, add_vocabulary_argument, formats, game_of, non_negative, positive
+from shinobi_tools.cli.common import (
+    add_command,
+    add_vocabulary_argument,
+    formats,
+    game_of,
+    is_worker_echo,
+    non_negative,
+    positive,
+)
 from shinobi_tools.errors import InputError
 
 #: Exit code of a fine-tuning run stopped with a checkpoint (SIGTERM, time-out): rerun the command to resume.
@@ -85,7 +93,8 @@ def _finetune(args: argparse.Namespace) -> int:
     final = train(config, game=args.game, allow_changes=tuple(args.allow_change))
     if not final.exists():
         return INTERRUPTED
-    print(final)
+    if not is_worker_echo():  # one line per launch, not per process
+        print(final)
     return 0
 
 
