@@ -62,7 +62,8 @@ rule vlm_train:
         out_dir=lambda wildcards, output: Path(output.final).parent,
         base=lambda wildcards, input: f"--set model.path={shlex.quote(input.base)}" if input.base else "",
         steps=(f"--set train.steps={VLM['steps']} " if VLM["steps"] else "")
-        + (f"--set train.vision_warmup_steps={VLM['warmup_steps']}" if VLM["warmup_steps"] is not None else ""),
+        + (f"--set train.vision_warmup_steps={VLM['warmup_steps']} " if VLM["warmup_steps"] is not None else "")
+        + (f"--set fast.steps={VLM['fast_steps']}" if VLM["fast_steps"] else ""),
         game=GAME,
         # One process per GPU (data parallel) when the job has several.
         processes=f"--processes {VLM['gpu']}" if VLM["gpu"] > 1 else "",
