@@ -79,14 +79,13 @@ def _finetune(args: argparse.Namespace) -> int:
     from shinobi_tools.models.vlm.train import train
     from shinobi_tools.settings import parse_overrides
 
+    config = load_config(args.config, parse_overrides(args.set))   # a bad config is one line here, not one per worker
     if args.processes > 1:  # N local workers (one GPU each, or CPU processes), data-parallel
+        check_world(config.train.batch_size, args.processes)
         forwarded = ["--config", str(args.config), "--vocabulary", args.vocabulary]
         forwarded += (["--game", args.game] if args.game else []) + [f"--set={item}" for item in args.set]
         forwarded += [f"--allow-change={key}" for key in args.allow_change]
-        config = load_config(args.config, parse_overrides(args.set))   # a bad config is one line here, not N
-        check_world(config.train.batch_size, args.processes)
         return relaunch(args.processes, forwarded)
-    config = load_config(args.config, parse_overrides(args.set))
     game = game_of(args)
     if game is not None and config.data.answer_types == "salient":  # the game's salient types in --vocabulary
         config.data.answer_types = list(game.salient_events)

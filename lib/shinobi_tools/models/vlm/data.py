@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
+
+from shinobi_tools.models.eventnet import positive_weights as event_positive_weights
 
 
 @dataclass
@@ -84,8 +87,7 @@ def sampling_weights(records: list[QARecord], power: float = 0.5, oversample: di
     return weights
 
 
-def positive_weights(records: list[QARecord], types: list[str], cap: float) -> np.ndarray:
+def positive_weights(records: list[QARecord], types: list[str], cap: float) -> torch.Tensor:
     """Per-type positive weight of the auxiliary loss: negatives / positives over the records, capped."""
     present = np.array([[any(e["trial_type"] == t for e in r.events) for t in types] for r in records], dtype=float)
-    positives = present.sum(axis=0)
-    return np.clip((len(records) - positives) / np.maximum(positives, 1.0), 1.0, cap)
+    return event_positive_weights([present], cap)

@@ -22,12 +22,10 @@ from shinobi_tools.errors import ConfigError
 _WORKER_VARIABLES = ("WORLD_SIZE", "LOCAL_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE")
 
 
-def requested_processes(explicit: int | None = None) -> int:
-    """How many processes this launch asks for: ``explicit`` (``--processes``), else 1 inside a worker, else what
-    ``accelerate launch --cpu --num_processes N`` asked of its single child (accelerate starts CPU processes only
-    through mpirun, so the child reads N from its parent's command line and starts them itself)."""
-    if explicit:
-        return explicit
+def requested_processes() -> int:
+    """How many processes the module form's launch asks for: 1 inside a worker, else what ``accelerate launch --cpu
+    --num_processes N`` asked of its single child (accelerate starts CPU processes only through mpirun, so the
+    child reads N from its parent's command line and starts them itself)."""
     if any(name in os.environ for name in _WORKER_VARIABLES):
         return 1
     if os.environ.get("ACCELERATE_USE_CPU", "").lower() not in ("true", "1") or "MASTER_ADDR" not in os.environ:

@@ -164,7 +164,7 @@ def train(config: RunConfig, max_steps_this_run: int | None = None, game: str | 
     use_aux = t.aux_loss_weight > 0 and bool(types)
     capture = VisionCapture(family, base)
     aux_head = EventHead(vision_feature_size(vlm), len(types), change_feature_size(vlm))
-    pos_weight = torch.tensor(positive_weights(train_records, types, t.aux_max_pos_weight), dtype=torch.float32)
+    pos_weight = positive_weights(train_records, types, t.aux_max_pos_weight)
 
     # ---- optimizer, resume ------------------------------------------------------------------------
     lora = [p for n, p in model.named_parameters() if p.requires_grad and "lora_" in n]
