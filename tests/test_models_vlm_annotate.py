@@ -1,4 +1,4 @@
-"""Generation → parser → events with tiny models, and whole-video annotation (lib/shinobi_tools/vlm/annotate.py)."""
+"""Generation → parser → events with tiny models, and whole-video annotation (shinobi_tools/models/vlm/annotate.py)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,11 @@ pytest.importorskip("peft")
 from shinobi_tools.dataset.answers import parse_events
 from shinobi_tools.errors import ConfigError
 from shinobi_tools.media.video import Mp4Writer
-from shinobi_tools.models.vlm import annotate
-from shinobi_tools.models.vlm.annotate import (
-    Detection,
-    annotate_video,
-    generate_answers,
-    iter_windows,
-    merge_detections,
-)
+from shinobi_tools.models.vlm import pool
+from shinobi_tools.models.vlm.annotate import annotate_many, annotate_video
 from shinobi_tools.models.vlm.data import load_qa
+from shinobi_tools.models.vlm.detections import Detection, merge_detections
+from shinobi_tools.models.vlm.generate import generate_answers, iter_windows
 from shinobi_tools.models.vlm.head import HeadSettings
 from shinobi_tools.models.vlm.model import load_model
 from shinobi_tools.models.vlm.synthetic import write_synthetic_qa
@@ -69,7 +65,7 @@ def test_annotation_maps_times_counts_malformed_and_merges(tmp_path, monkeypatch
                       line_confidences=None, stop_at_newline=False, stop_loops=False):
         return [answers.get(w.start, "???") for w in windows], [None] * len(windows)
 
-    monkeypatch.setattr(annotate, "generate_answers", fake_generate)
+    monkeypatch.setattr(pool, "generate_answers", fake_generate)
     result = annotate_video(tmp_path / "v.mp4", _FakeVLM(), overlap=1.0, batch_size=2)
     table = result.events
     assert list(table.columns) == ["onset", "duration", "trial_type", "description", "confidence"]
@@ -101,7 +97,7 @@ def test_decodings_check_and_complete_the_text_with_the_frame_head(tmp_path, mon
             return [" The player loses a life.\n3s Hit: more"] * len(windows), [probabilities] * len(windows)
         return ["1s Hit: A hit.\n3s Hit: Nothing there."] * len(windows), [probabilities] * len(windows)
 
-    monkeypatch.setattr(annotate, "generate_answers", fake_generate)
+    monkeypatch.setattr(pool, "generate_answers", fake_generate)
     rows = {}
     for decoding in ("text", "checked", "assisted"):
         result = annotate_video(tmp_path / "v.mp4", _FakeHeadVLM(), decoding=decoding)
@@ -137,13 +133,42 @@ def test_close_detections_in_overlapping_windows_stay_two_events(tmp_path, monke
             return [" Second."] * len(windows), probabilities
         return [texts[w.start] for w in windows], probabilities
 
-    monkeypatch.setattr(annotate, "generate_answers", fake_generate)
+    monkeypatch.setattr(pool, "generate_answers", fake_generate)
     result = annotate_video(tmp_path / "v.mp4", _FakeHeadVLM(), decoding="assisted")
     table = result.events
     assert [tuple(r) for r in table[["onset", "trial_type", "description"]].itertuples(index=False)] == [
         (3.125, "Hit", "First."), (3.625, "Hit", "Second.")]
     assert result.merged == 1 and result.proposed == 1
     assert prompts == [(3.0, ["0.75s Hit:"])]  # described in the window that shows it farthest from its edges
+
+
+def test_windows_of_several_videos_share_batches_and_answers_reach_their_video(tmp_path, monkeypatch):
+    videos = []
+    for level in (10, 90, 170):  # three 2.5 s videos, told apart by their brightness
+        videos.append(tmp_path / f"v{level}.mp4")
+        with Mp4Writer(videos[-1], fps=8) as writer:
+            for i in range(20):
+                writer.write(np.full((24, 32, 3), level, dtype=np.uint8))
+    batches = []
+
+    def fake_generate(vlm, windows, prompt, marker, max_new_tokens, prefixes=None, fast_run=None,
+                      line_confidences=None, stop_at_newline=False, stop_loops=False):
+        batches.append((len(windows), fast_run))
+        levels = [int(round(w.frames.mean() / 80)) for w in windows]  # 0, 1, 2
+        return [f"{0.5 + level}s-{1.0 + level}s Hit: Video {level}." for level in levels], [None] * len(windows)
+
+    monkeypatch.setattr(pool, "generate_answers", fake_generate)
+    finished = []
+    stats = {}
+    results = annotate_many(videos, _FakeVLM(), batch_size=4, window_seconds=1.0, overlap=0.0,
+                            finished=lambda video, result: finished.append(video), pool_stats=stats)
+    # 3 windows per video (1 s, 1 s, the 0.5 s tail ending with the video): 9 windows in batches of 4, 4, 1
+    assert [size for size, _ in batches] == [4, 4, 1] and stats == {"batches": 3, "requests": 9}
+    assert batches[0][1] == [None] * 4  # one fast run per window (none: this model has no fast pathway)
+    assert sorted(finished) == sorted(videos) and [video for video, _ in results] == videos
+    for level, (video, result) in enumerate(results):
+        assert set(result.events.description) == {f"Video {level}."}, video
+        assert result.windows == 3 and result.video_seconds == 2.5
 
 
 @pytest.mark.parametrize("kind", KINDS)

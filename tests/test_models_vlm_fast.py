@@ -16,7 +16,7 @@ pytest.importorskip("peft")
 from shinobi_tools.media.video import Mp4Writer
 from shinobi_tools.models.detect import Detector
 from shinobi_tools.models.eventnet import EventNet
-from shinobi_tools.models.vlm.annotate import annotate_video
+from shinobi_tools.models.vlm.annotate import annotate_many, annotate_video
 from shinobi_tools.models.vlm.bases import load_base
 from shinobi_tools.models.vlm.config import FastConfig, config_from_dict
 from shinobi_tools.models.vlm.data import event_types, load_qa
@@ -180,6 +180,25 @@ def test_fine_tuning_with_the_fast_pathway_saves_loads_and_annotates(kind, qa, t
     columns = ["onset", "duration", "trial_type", "confidence"]
     assert fast_table[columns].values.tolist() == table.sort_values(["onset", "trial_type"])[columns].values.tolist()
     assert fast_result.text_events.empty and fast_table.description.str.len().gt(0).all()
+    _pooled_videos_annotate_as_each_alone(vlm, sorted((qa.parent / "clips").glob("*.mp4"))[:4])
+
+
+def _pooled_videos_annotate_as_each_alone(vlm, videos):
+    """Windows and descriptions of several videos in shared batches (each window with its own video's fast
+    tokens) give every video the events it gets alone, in fewer generation calls."""
+    options = dict(decoding="assisted", describe="lm", max_new_tokens=12)
+    pooled_stats, alone_stats = {}, {}
+    pooled = annotate_many(videos, vlm, batch_size=8, pool_stats=pooled_stats, **options)
+    assert [video for video, _ in pooled] == videos
+    alone_calls = 0
+    for video, result in pooled:
+        (_, single), = annotate_many([video], vlm, batch_size=1, pool_stats=alone_stats, **options)
+        alone_calls += alone_stats["batches"]
+        for column in ("events", "text_events"):
+            assert getattr(result, column).equals(getattr(single, column)), (video, column)
+        assert (result.windows, result.proposed, result.rejected) == (single.windows, single.proposed, single.rejected)
+    # one window per clip: the text pass is one batch for all four, not four
+    assert pooled_stats["requests"] == alone_calls and pooled_stats["batches"] < alone_calls
 
 
 def test_text_confidence_is_the_probability_of_each_lines_time_and_type():
