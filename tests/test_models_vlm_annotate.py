@@ -8,9 +8,9 @@ import pytest
 pytest.importorskip("peft")
 
 from shinobi_tools.dataset.answers import parse_events
-from shinobi_tools.errors import ConfigError
+from shinobi_tools.errors import ConfigError, InputError
 from shinobi_tools.media.video import Mp4Writer
-from shinobi_tools.models.vlm import pool
+from shinobi_tools.models.vlm import pool, video_job
 from shinobi_tools.models.vlm.annotate import annotate_many, annotate_video
 from shinobi_tools.models.vlm.data import load_qa
 from shinobi_tools.models.vlm.detections import Detection, merge_detections
@@ -142,14 +142,19 @@ def test_close_detections_in_overlapping_windows_stay_two_events(tmp_path, monke
     assert prompts == [(3.0, ["0.75s Hit:"])]  # described in the window that shows it farthest from its edges
 
 
-def test_windows_of_several_videos_share_batches_and_answers_reach_their_video(tmp_path, monkeypatch):
+def _three_videos(folder) -> list:
+    """Three 2.5 s videos, told apart by their brightness: 10, 90, 170."""
     videos = []
-    for level in (10, 90, 170):  # three 2.5 s videos, told apart by their brightness
-        videos.append(tmp_path / f"v{level}.mp4")
+    for level in (10, 90, 170):
+        videos.append(folder / f"v{level}.mp4")
         with Mp4Writer(videos[-1], fps=8) as writer:
             for i in range(20):
                 writer.write(np.full((24, 32, 3), level, dtype=np.uint8))
-    batches = []
+    return videos
+
+
+def _answer_by_brightness(monkeypatch, batches: list) -> None:
+    """Generation answers a window of video k (brightness order) with one Hit described 'Video k.'."""
 
     def fake_generate(vlm, windows, prompt, marker, max_new_tokens, prefixes=None, fast_run=None,
                       line_confidences=None, stop_at_newline=False, stop_loops=False):
@@ -158,6 +163,12 @@ def test_windows_of_several_videos_share_batches_and_answers_reach_their_video(t
         return [f"{0.5 + level}s-{1.0 + level}s Hit: Video {level}." for level in levels], [None] * len(windows)
 
     monkeypatch.setattr(pool, "generate_answers", fake_generate)
+
+
+def test_windows_of_several_videos_share_batches_and_answers_reach_their_video(tmp_path, monkeypatch):
+    videos = _three_videos(tmp_path)
+    batches = []
+    _answer_by_brightness(monkeypatch, batches)
     finished = []
     stats = {}
     results = annotate_many(videos, _FakeVLM(), batch_size=4, window_seconds=1.0, overlap=0.0,
@@ -169,6 +180,27 @@ def test_windows_of_several_videos_share_batches_and_answers_reach_their_video(t
     for level, (video, result) in enumerate(results):
         assert set(result.events.description) == {f"Video {level}."}, video
         assert result.windows == 3 and result.video_seconds == 2.5
+
+
+def test_a_video_that_breaks_off_does_not_lose_the_queued_videos_before_it(tmp_path, monkeypatch):
+    videos = _three_videos(tmp_path)
+    _answer_by_brightness(monkeypatch, [])
+    real_windows = video_job.iter_windows
+
+    def breaking(video, **frames):
+        for window in real_windows(video, **frames):
+            yield window
+            if video == videos[2]:
+                raise InputError(f"{video}: the video breaks off after 8 frames; re-run its replay")
+
+    monkeypatch.setattr(video_job, "iter_windows", breaking)
+    finished = {}
+    with pytest.raises(InputError, match="v170.mp4: the video breaks off"):
+        annotate_many(videos, _FakeVLM(), batch_size=8, window_seconds=1.0, overlap=0.0,
+                      finished=lambda video, result: finished.update({video: result}))
+    # the first two videos' 6 windows were still waiting for a full batch: they are answered before the error
+    assert sorted(finished) == sorted(videos[:2])
+    assert set(finished[videos[1]].events.description) == {"Video 1."}
 
 
 @pytest.mark.parametrize("kind", KINDS)

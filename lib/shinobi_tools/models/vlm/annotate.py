@@ -75,7 +75,11 @@ def annotate_many(videos: list[str | Path], vlm: VLM, batch_size: int = 8, stop_
             finished(job.video, job.result)
 
     for index, video in enumerate(videos):
-        VideoJob(video, vlm, config, pool, lambda job, index=index: done(index, job)).start()
+        try:
+            VideoJob(video, vlm, config, pool, lambda job, index=index: done(index, job)).start()
+        except Exception:
+            pool.flush()  # the videos before it still finish (and ``finished`` writes them)
+            raise
     pool.flush()
     if pool_stats is not None:
         pool_stats.update(batches=pool.batches, requests=pool.requests)
