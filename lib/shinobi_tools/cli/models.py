@@ -162,7 +162,8 @@ def add_commands(sub) -> None:
                           help="overlap of consecutive windows (s; default 0 for models with a fast pathway, else 1)")
     annotate.add_argument("--tolerance", type=positive(), default=0.5,
                           help="the frame head confirms a written event within this many seconds of its onset")
-    annotate.add_argument("--batch-size", type=positive(int), default=8, help="generations batched together: windows and descriptions, of all the videos given")
+    annotate.add_argument("--batch-size", type=positive(int), default=8,
+                          help="generations batched together: windows and descriptions, of all the videos given")
     annotate.add_argument("--max-new-tokens", type=positive(int), default=None,
                           help="answer length limit per window (default: 1.25 x the longest training answer)")
     annotate.add_argument("--threads", type=positive(int), default=None, help="torch CPU threads (default: all cores)")

@@ -81,8 +81,9 @@ def generate_answers(vlm: VLM, windows: list[Window], prompt: str, marker: str, 
     """Greedy answers of the model for a batch of windows (left-padded), and per window the frames × types
     probabilities of its auxiliary event head (None without one). ``prefixes``: the start of each answer,
     given to the model (the returned answers continue it). ``fast_run``: the video through the model's fast
-    pathway (its tokens go into the prompt), or a list of one per window (windows of several videos). ``line_confidences``: a list that receives, per window, the
-    likelihood of each answer line (see :func:`_line_likelihoods`). ``stop_at_newline``: stop once every answer
+    pathway (its tokens go into the prompt), or a list of one per window (windows of several videos).
+    ``line_confidences``: a list that receives, per window, the likelihood of each answer line (see
+    :func:`_line_likelihoods`). ``stop_at_newline``: stop once every answer
     has ended a line (one-line continuations: descriptions); ``stop_loops``: stop an answer once it repeats a line."""
     family, tokenizer = vlm.family, vlm.tokenizer
     content = prompt if VIDEO_TAG in prompt else VIDEO_TAG + prompt
