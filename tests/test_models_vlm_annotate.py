@@ -153,14 +153,22 @@ def _three_videos(folder) -> list:
     return videos
 
 
-def _answer_by_brightness(monkeypatch, batches: list) -> None:
-    """Generation answers a window of video k (brightness order) with one Hit described 'Video k.'."""
+def _answer_by_brightness(monkeypatch, batches: list, loss_peaks: bool = False) -> None:
+    """Generation answers a window of video k (brightness order) with one Hit described 'Video k.'; with
+    ``loss_peaks``, the event head also sees a Loss on each window's second frame (which the text leaves out)."""
 
     def fake_generate(vlm, windows, prompt, marker, max_new_tokens, prefixes=None, fast_run=None,
                       line_confidences=None, stop_at_newline=False, stop_loops=False):
         batches.append((len(windows), fast_run))
         levels = [int(round(w.frames.mean() / 80)) for w in windows]  # 0, 1, 2
-        return [f"{0.5 + level}s-{1.0 + level}s Hit: Video {level}." for level in levels], [None] * len(windows)
+        probabilities = [None] * len(windows)
+        if loss_peaks:
+            probabilities = [np.zeros((len(w.times), 2)) for w in windows]
+            for p in probabilities:
+                p[1, 1] = 0.9
+        if prefixes:  # asked to describe a detection
+            return [f" Video {level}." for level in levels], probabilities
+        return [f"{0.5 + level}s-{1.0 + level}s Hit: Video {level}." for level in levels], probabilities
 
     monkeypatch.setattr(pool, "generate_answers", fake_generate)
 
@@ -182,25 +190,41 @@ def test_windows_of_several_videos_share_batches_and_answers_reach_their_video(t
         assert result.windows == 3 and result.video_seconds == 2.5
 
 
-def test_a_video_that_breaks_off_does_not_lose_the_queued_videos_before_it(tmp_path, monkeypatch):
-    videos = _three_videos(tmp_path)
-    _answer_by_brightness(monkeypatch, [])
-    real_windows = video_job.iter_windows
+def _break_off(monkeypatch, video, on_read: int) -> None:
+    """``video`` breaks off after its first window on its ``on_read``-th read (1: the text pass, 2: descriptions)."""
+    real_windows, reads = video_job.iter_windows, []
 
-    def breaking(video, **frames):
-        for window in real_windows(video, **frames):
+    def breaking(path, **frames):
+        reads.append(path)
+        for window in real_windows(path, **frames):
             yield window
-            if video == videos[2]:
-                raise InputError(f"{video}: the video breaks off after 8 frames; re-run its replay")
+            if path == video and reads.count(path) == on_read:
+                raise InputError(f"{path}: the video breaks off after 8 frames; re-run its replay")
 
     monkeypatch.setattr(video_job, "iter_windows", breaking)
+
+
+@pytest.mark.parametrize("on_read", [1, 2])
+def test_a_video_that_breaks_off_fails_alone(tmp_path, monkeypatch, on_read):
+    """In its text pass or its description pass: its error is its result, and the videos queued before it and
+    those after it are annotated."""
+    videos = _three_videos(tmp_path)
+    _answer_by_brightness(monkeypatch, [], loss_peaks=True)
+    _break_off(monkeypatch, videos[1], on_read)
     finished = {}
-    with pytest.raises(InputError, match="v170.mp4: the video breaks off"):
-        annotate_many(videos, _FakeVLM(), batch_size=8, window_seconds=1.0, overlap=0.0,
-                      finished=lambda video, result: finished.update({video: result}))
-    # the first two videos' 6 windows were still waiting for a full batch: they are answered before the error
-    assert sorted(finished) == sorted(videos[:2])
-    assert set(finished[videos[1]].events.description) == {"Video 1."}
+    results = annotate_many(videos, _FakeHeadVLM(), batch_size=8, window_seconds=1.0, overlap=0.0,
+                            decoding="assisted", finished=lambda video, result: finished.update({video: result}))
+    assert set(finished) == set(videos) and [video for video, _ in results] == videos
+    error = results[1][1]
+    assert isinstance(error, InputError) and "v90.mp4: the video breaks off" in str(error)
+    for level in (0, 2):
+        events = results[level][1].events
+        assert set(events.trial_type) == {"Loss"} and set(events.description) == {f"Video {level}."}
+    monkeypatch.undo()
+    _answer_by_brightness(monkeypatch, [], loss_peaks=True)
+    _break_off(monkeypatch, videos[1], on_read)
+    with pytest.raises(InputError, match="v90.mp4: the video breaks off"):  # alone: raised
+        annotate_video(videos[1], _FakeHeadVLM(), window_seconds=1.0, overlap=0.0, decoding="assisted")
 
 
 @pytest.mark.parametrize("kind", KINDS)

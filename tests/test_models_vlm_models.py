@@ -149,6 +149,19 @@ def test_cli_entry_point_runs_a_config(tmp_path, qa, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"error: {text}: not a readable video"), err
     assert not (tmp_path / "bad").exists() or not list((tmp_path / "bad").iterdir())
+    # A video that breaks off mid-stream (it passes the check made before the model loads): its error line, the
+    # other videos annotated, exit code 2.
+    broken, second = tmp_path / "broken.mp4", load_qa(qa)[1].video
+    data = bytearray(video.read_bytes())
+    size = len(data) // 5
+    data[len(data) // 2:len(data) // 2 + size] = bytes((i * 97 + 13) % 256 for i in range(size))
+    broken.write_bytes(data)
+    assert main(["annotate", str(video), str(broken), str(second), "--model", str(tmp_path / "out" / "final"),
+                 "--out-dir", str(tmp_path / "some"), "--max-new-tokens", "8"]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {broken}: the video breaks off after" in err and "1 of 3 videos could not be read" in err
+    assert sorted(p.name for p in (tmp_path / "some").iterdir()) == sorted(
+        f"{v.stem}{suffix}" for v in (video, second) for suffix in ("_events.tsv", ".srt", ".vtt"))
     (tmp_path / "out" / "final" / "config.json").write_text("{broken")
     assert main(["annotate", str(video), "--model", str(tmp_path / "out" / "final"), "--out-dir",
                  str(tmp_path / "bad")]) == 2

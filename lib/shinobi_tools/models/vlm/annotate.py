@@ -53,32 +53,37 @@ def annotate_video(video: str | Path, model_dir: str | Path | VLM, window_second
     repeats one of its lines (bounds the cost of degenerate answers; see ``generate._AnswerStop``).
     """
     vlm = load_model(model_dir, device=device) if isinstance(model_dir, (str, Path)) else model_dir
-    return annotate_many([video], vlm, window_seconds=window_seconds, overlap=overlap, tolerance=tolerance,
-                         batch_size=batch_size, max_new_tokens=max_new_tokens, prompt=prompt, fps=fps,
-                         decoding=decoding, describe=describe, stop_loops=stop_loops)[0][1]
+    (_, result), = annotate_many([video], vlm, window_seconds=window_seconds, overlap=overlap, tolerance=tolerance,
+                                 batch_size=batch_size, max_new_tokens=max_new_tokens, prompt=prompt, fps=fps,
+                                 decoding=decoding, describe=describe, stop_loops=stop_loops)
+    if isinstance(result, InputError):
+        raise result
+    return result
 
 
 def annotate_many(videos: list[str | Path], vlm: VLM, batch_size: int = 8, stop_loops: bool = False,
-                  finished: Callable[[str | Path, Annotation], None] | None = None,
-                  pool_stats: dict | None = None, **settings) -> list[tuple[str | Path, Annotation]]:
+                  finished: Callable[[str | Path, Annotation | InputError], None] | None = None,
+                  pool_stats: dict | None = None, **settings) -> list[tuple[str | Path, Annotation | InputError]]:
     """:func:`annotate_video` on several videos, their windows and descriptions generated in shared batches of
-    ``batch_size``. ``finished(video, annotation)`` is called as each video's events are known (not necessarily in
-    order); returns ``(video, annotation)`` in the order given. ``pool_stats`` receives the number of generation
-    ``batches`` and of ``requests`` they answered. ``settings``: the keywords of :func:`annotate_video`."""
+    ``batch_size``. ``finished(video, result)`` is called as each video is done (not necessarily in order); returns
+    ``(video, result)`` in the order given. A result is the video's :class:`Annotation`, or the
+    :class:`InputError` that stopped it (a video that breaks off) while the others carry on. ``pool_stats`` receives
+    the number of generation ``batches`` and of ``requests`` they answered. ``settings``: the keywords of
+    :func:`annotate_video`."""
     config = settings_for(vlm, **settings)
     pool = GenerationPool(vlm, config.prompt, config.marker, config.max_new_tokens, batch_size, stop_loops)
-    results: dict[int, Annotation] = {}
+    results: dict[int, Annotation | InputError] = {}
 
     def done(index: int, job: VideoJob) -> None:
-        results[index] = job.result
+        results[index] = job.result if job.error is None else job.error
         if finished is not None:
-            finished(job.video, job.result)
+            finished(job.video, results[index])
 
     for index, video in enumerate(videos):
         try:
             VideoJob(video, vlm, config, pool, lambda job, index=index: done(index, job)).start()
         except Exception:
-            pool.flush()  # the videos before it still finish (and ``finished`` writes them)
+            pool.flush()  # a bug, not a bad video: the videos before it still finish (and ``finished`` writes them)
             raise
     pool.flush()
     if pool_stats is not None:
@@ -95,7 +100,8 @@ def annotate_videos(videos: list[Path], model: Path, out_dir: Path, formats: tup
     ``formats``), each written as soon as its video is done; ``text_out_dir``: also the language model's own events,
     unchecked (``text`` decoding; it needs the free-text pass, so the default decoding becomes ``assisted``).
     Generation is batched across videos. Prints one summary line per video and, for the whole call, the
-    real-time factor (model loading included) and how full the generation batches were, to stderr."""
+    real-time factor (model loading included) and how full the generation batches were, to stderr. A video that
+    breaks off mid-way gets its error line and the others carry on; the call then ends with an :class:`InputError`."""
     began = time.perf_counter()
     if text_out_dir is not None and decoding == "head":
         raise InputError("--text-out-dir needs the free-text pass: use --decoding assisted (or checked)")
@@ -112,8 +118,13 @@ def annotate_videos(videos: list[Path], model: Path, out_dir: Path, formats: tup
     fast_bf16 = device.startswith("cuda") or (device == "cpu" and native_bf16())
     vlm = load_model(model, device=device, dtype=torch.bfloat16 if fast_bf16 else None)
     written: dict[str, Path] = {}
+    failed: list[str] = []
 
-    def write(video: str | Path, result: Annotation) -> None:
+    def write(video: str | Path, result: Annotation | InputError) -> None:
+        if isinstance(result, InputError):
+            print(f"error: {result}", file=sys.stderr)
+            failed.append(str(video))
+            return
         run = run_of(video)
         out = write_events_tsv(result.events, Path(out_dir) / f"{run}_events.tsv")
         if text_out_dir is not None:
@@ -131,10 +142,13 @@ def annotate_videos(videos: list[Path], model: Path, out_dir: Path, formats: tup
     results = annotate_many(videos, vlm, batch_size=batch_size, stop_loops=stop_loops, finished=write,
                             pool_stats=stats, window_seconds=window, overlap=overlap, tolerance=tolerance,
                             max_new_tokens=max_new_tokens, decoding=decoding, describe=describe)
-    total_video = sum(result.video_seconds for _, result in results)
+    total_video = sum(result.video_seconds for _, result in results if isinstance(result, Annotation))
     elapsed = time.perf_counter() - began
     fill = f"{stats['requests'] / stats['batches']:.1f} of {batch_size}" if stats["batches"] else "none needed"
     print(f"{len(videos)} videos, {total_video:.1f} s of video annotated in {elapsed:.1f} s including model loading: "
           f"{total_video / max(elapsed, 1e-9):.2f} x real time; {stats['requests']} generations in "
           f"{stats['batches']} batches (mean fill {fill})", file=sys.stderr)
+    if failed:
+        raise InputError(f"{len(failed)} of {len(videos)} videos could not be read to their end ({', '.join(failed)}: "
+                         f"errors above); the others' events are in {out_dir}")
     return [written[str(video)] for video in videos]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from shinobi_tools.errors import ConfigError
+from shinobi_tools.errors import ConfigError, InputError
 from shinobi_tools.models.vlm.decoding import DECODINGS, FrameSeries, Peak, check_events, head_peaks
 from shinobi_tools.models.vlm.detections import Annotation, Detection, events_table, merge_detections, window_detections
 from shinobi_tools.models.vlm.frames import time_marker
@@ -104,12 +104,14 @@ class _Countdown:
 
 
 class VideoJob:
-    """Annotates ``video``; ``finished(job)`` is called once ``job.result`` is set."""
+    """Annotates ``video``; ``finished(job)`` is called once ``job.result`` is set, or ``job.error`` (the video
+    cannot be read to its end: its requests still queued are answered and ignored)."""
 
     def __init__(self, video: str | Path, vlm: VLM, settings: Settings, pool: GenerationPool,
                  finished: Callable[[VideoJob], None]) -> None:
         self.video, self.vlm, self.s, self.pool, self.finished = video, vlm, settings, pool, finished
         self.result: Annotation | None = None
+        self.error: InputError | None = None
         self.counts = dict(malformed=0, rejected=0, proposed=0, windows=0)
         self.text_detections: list[Detection] = []
         self.text_events: list[Detection] = []
@@ -120,6 +122,12 @@ class VideoJob:
     def start(self) -> None:
         """Queue the free-text pass (the rest follows from the callbacks)."""
         self.began = time.perf_counter()
+        try:
+            self._text_pass()
+        except InputError as error:
+            self._fail(error)
+
+    def _text_pass(self) -> None:
         fast = self.vlm.fast
         self.fast_run = fast.run(self.video) if fast is not None else None
         answered = _Countdown(self._after_text)
@@ -133,6 +141,8 @@ class VideoJob:
         answered.close()
 
     def _answered(self, window, answered: _Countdown, answer: str, frame_probabilities, likelihoods) -> None:
+        if self.error is not None:
+            return
         parsed, malformed = parse_lines(answer, likelihoods)
         self.counts["malformed"] += malformed
         self.text_detections.extend(window_detections(window, parsed, self.s.fps, self.s.shift))
@@ -141,6 +151,12 @@ class VideoJob:
         answered.done()
 
     def _after_text(self) -> None:
+        try:
+            self._decode()
+        except InputError as error:  # the description pass reads the video again
+            self._fail(error)
+
+    def _decode(self) -> None:
         # Overlapping windows report an event twice, on the same frame or the next one.
         self.text_events = merge_detections(self.text_detections, 1.0 / self.s.fps + 1e-6)
         if self.s.decoding == "text":
@@ -220,11 +236,17 @@ class VideoJob:
         described.close()
 
     def _finish(self, events: list[Detection]) -> None:
+        if self.error is not None:
+            return
         events = sorted(events, key=lambda d: (d.onset, d.trial_type))
         self.result = Annotation(events_table(events), events_table(self.text_events), **self.counts,
                                  merged=len(self.text_detections) - len(self.text_events),
                                  seconds=time.perf_counter() - self.began, video_seconds=self.video_seconds)
         self.fast_run = None  # the whole video's fast features: free them now
+        self.finished(self)
+
+    def _fail(self, error: InputError) -> None:
+        self.error, self.fast_run = error, None
         self.finished(self)
 
 
