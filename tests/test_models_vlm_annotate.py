@@ -159,8 +159,8 @@ def _answer_by_brightness(monkeypatch, batches: list, loss_peaks: bool = False) 
 
     def fake_generate(vlm, windows, prompt, marker, max_new_tokens, prefixes=None, fast_run=None,
                       line_confidences=None, stop_at_newline=False, stop_loops=False):
-        batches.append((len(windows), fast_run))
         levels = [int(round(w.frames.mean() / 80)) for w in windows]  # 0, 1, 2
+        batches.append((len(windows), fast_run, levels, bool(prefixes)))
         probabilities = [None] * len(windows)
         if loss_peaks:
             probabilities = [np.zeros((len(w.times), 2)) for w in windows]
@@ -182,7 +182,7 @@ def test_windows_of_several_videos_share_batches_and_answers_reach_their_video(t
     results = annotate_many(videos, _FakeVLM(), batch_size=4, window_seconds=1.0, overlap=0.0,
                             finished=lambda video, result: finished.append(video), pool_stats=stats)
     # 3 windows per video (1 s, 1 s, the 0.5 s tail ending with the video): 9 windows in batches of 4, 4, 1
-    assert [size for size, _ in batches] == [4, 4, 1] and stats == {"batches": 3, "requests": 9}
+    assert [size for size, *_ in batches] == [4, 4, 1] and stats == {"batches": 3, "requests": 9}
     assert batches[0][1] == [None] * 4  # one fast run per window (none: this model has no fast pathway)
     assert sorted(finished) == sorted(videos) and [video for video, _ in results] == videos
     for level, (video, result) in enumerate(results):
@@ -209,7 +209,8 @@ def test_a_video_that_breaks_off_fails_alone(tmp_path, monkeypatch, on_read):
     """In its text pass or its description pass: its error is its result, and the videos queued before it and
     those after it are annotated."""
     videos = _three_videos(tmp_path)
-    _answer_by_brightness(monkeypatch, [], loss_peaks=True)
+    batches = []
+    _answer_by_brightness(monkeypatch, batches, loss_peaks=True)
     _break_off(monkeypatch, videos[1], on_read)
     finished = {}
     results = annotate_many(videos, _FakeHeadVLM(), batch_size=8, window_seconds=1.0, overlap=0.0,
@@ -217,6 +218,8 @@ def test_a_video_that_breaks_off_fails_alone(tmp_path, monkeypatch, on_read):
     assert set(finished) == set(videos) and [video for video, _ in results] == videos
     error = results[1][1]
     assert isinstance(error, InputError) and "v90.mp4: the video breaks off" in str(error)
+    # its requests still queued when it failed were dropped: in the pass that failed, none of it is generated
+    assert not [levels for _, _, levels, describing in batches if describing == (on_read == 2) and 1 in levels]
     for level in (0, 2):
         events = results[level][1].events
         assert set(events.trial_type) == {"Loss"} and set(events.description) == {f"Video {level}."}

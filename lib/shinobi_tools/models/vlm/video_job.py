@@ -105,7 +105,7 @@ class _Countdown:
 
 class VideoJob:
     """Annotates ``video``; ``finished(job)`` is called once ``job.result`` is set, or ``job.error`` (the video
-    cannot be read to its end: its requests still queued are answered and ignored)."""
+    cannot be read to its end: its requests still queued are dropped, those in a batch being generated ignored)."""
 
     def __init__(self, video: str | Path, vlm: VLM, settings: Settings, pool: GenerationPool,
                  finished: Callable[[VideoJob], None]) -> None:
@@ -137,7 +137,7 @@ class VideoJob:
             self.counts["windows"] += 1
             if self.s.decoding != "head":  # head decoding: no free text, the windows only place the descriptions
                 answered.add()
-                self.pool.answer(window, self.fast_run, partial(self._answered, window, answered))
+                self.pool.answer(window, self.fast_run, partial(self._answered, window, answered), self)
         answered.close()
 
     def _answered(self, window, answered: _Countdown, answer: str, frame_probabilities, likelihoods) -> None:
@@ -232,7 +232,7 @@ class VideoJob:
                 for p in home.get(j, []):
                     described.add()
                     prefix = f"{time_marker(p.frame / fps - window.start, self.s.marker)} {p.trial_type}:"
-                    self.pool.describe(window, prefix, self.fast_run, partial(write, p))
+                    self.pool.describe(window, prefix, self.fast_run, partial(write, p), self)
         described.close()
 
     def _finish(self, events: list[Detection]) -> None:
@@ -247,6 +247,7 @@ class VideoJob:
 
     def _fail(self, error: InputError) -> None:
         self.error, self.fast_run = error, None
+        self.pool.drop(self)
         self.finished(self)
 
 
