@@ -61,7 +61,7 @@ def test_annotation_maps_times_counts_malformed_and_merges(tmp_path, monkeypatch
         6.0: "No notable event.",
     }
 
-    def fake_generate(vlm, windows, prompt, marker, max_new_tokens, prefixes=None, fast_run=None,
+    def fake_generate(vlm, windows, prompt, marker, max_new_tokens, prefixes=None, fast_runs=None,
                       line_confidences=None, stop_at_newline=False, stop_loops=False):
         return [answers.get(w.start, "???") for w in windows], [None] * len(windows)
 
@@ -90,7 +90,7 @@ def test_decodings_check_and_complete_the_text_with_the_frame_head(tmp_path, mon
     probabilities[10, 1] = 0.8  # a Loss at 2.5 s, which the text leaves out
     prompts = []
 
-    def fake_generate(vlm, windows, prompt, marker, max_new_tokens, prefixes=None, fast_run=None,
+    def fake_generate(vlm, windows, prompt, marker, max_new_tokens, prefixes=None, fast_runs=None,
                       line_confidences=None, stop_at_newline=False, stop_loops=False):
         prompts.append(prefixes)
         if prefixes:  # asked to go on after "2.5s Loss:"
@@ -121,7 +121,7 @@ def test_close_detections_in_overlapping_windows_stay_two_events(tmp_path, monke
     texts = {0.0: "3.25s Hit: First.", 3.0: "0.25s Hit: First, again."}
     prompts = []
 
-    def fake_generate(vlm, windows, prompt, marker, max_new_tokens, prefixes=None, fast_run=None,
+    def fake_generate(vlm, windows, prompt, marker, max_new_tokens, prefixes=None, fast_runs=None,
                       line_confidences=None, stop_at_newline=False, stop_loops=False):
         probabilities = []
         for w in windows:
@@ -157,10 +157,10 @@ def _answer_by_brightness(monkeypatch, batches: list, loss_peaks: bool = False) 
     """Generation answers a window of video k (brightness order) with one Hit described 'Video k.'; with
     ``loss_peaks``, the event head also sees a Loss on each window's second frame (which the text leaves out)."""
 
-    def fake_generate(vlm, windows, prompt, marker, max_new_tokens, prefixes=None, fast_run=None,
+    def fake_generate(vlm, windows, prompt, marker, max_new_tokens, prefixes=None, fast_runs=None,
                       line_confidences=None, stop_at_newline=False, stop_loops=False):
         levels = [int(round(w.frames.mean() / 80)) for w in windows]  # 0, 1, 2
-        batches.append((len(windows), fast_run, levels, bool(prefixes)))
+        batches.append((len(windows), fast_runs, levels, bool(prefixes)))
         probabilities = [None] * len(windows)
         if loss_peaks:
             probabilities = [np.zeros((len(w.times), 2)) for w in windows]

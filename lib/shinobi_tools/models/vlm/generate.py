@@ -76,19 +76,20 @@ def _fast_arg(vlm: VLM, fast_run, window: Window):
 
 @torch.no_grad()
 def generate_answers(vlm: VLM, windows: list[Window], prompt: str, marker: str, max_new_tokens: int,
-                     prefixes: list[str] | None = None, fast_run=None, line_confidences: list | None = None,
-                     stop_at_newline: bool = False, stop_loops: bool = False) -> tuple[list[str], list[np.ndarray | None]]:
+                     prefixes: list[str] | None = None, fast_runs: list | None = None,
+                     line_confidences: list | None = None, stop_at_newline: bool = False,
+                     stop_loops: bool = False) -> tuple[list[str], list[np.ndarray | None]]:
     """Greedy answers of the model for a batch of windows (left-padded), and per window the frames × types
     probabilities of its auxiliary event head (None without one). ``prefixes``: the start of each answer,
-    given to the model (the returned answers continue it). ``fast_run``: the video through the model's fast
-    pathway (its tokens go into the prompt), or a list of one per window (windows of several videos).
+    given to the model (the returned answers continue it). ``fast_runs``: per window, its video through the
+    model's fast pathway (its tokens go into the prompt; the windows may come from several videos).
     ``line_confidences``: a list that receives, per window, the likelihood of each answer line (see
-    :func:`_line_likelihoods`). ``stop_at_newline``: stop once every answer
-    has ended a line (one-line continuations: descriptions); ``stop_loops``: stop an answer once it repeats a line."""
+    :func:`_line_likelihoods`). ``stop_at_newline``: stop once every answer has ended a line (one-line
+    continuations: descriptions); ``stop_loops``: stop an answer once it repeats a line."""
     family, tokenizer = vlm.family, vlm.tokenizer
     content = prompt if VIDEO_TAG in prompt else VIDEO_TAG + prompt
     messages = [{"role": "user", "content": content}]
-    runs = fast_run if isinstance(fast_run, list) else [fast_run] * len(windows)
+    runs = fast_runs or [None] * len(windows)
     encoded = [encode(family, messages, w.frames, w.times, marker, generation=True, fast=_fast_arg(vlm, run, w))
                for w, run in zip(windows, runs)]
     for e, prefix in zip(encoded, prefixes or []):

@@ -58,7 +58,7 @@ class GenerationPool:
         likelihoods: list = []
         answers, probabilities = generate_answers(
             self.vlm, [w for w, _, _, _ in batch], self.prompt, self.marker, self.max_new_tokens,
-            fast_run=[run for _, run, _, _ in batch], line_confidences=likelihoods, stop_loops=self.stop_loops)
+            fast_runs=[run for _, run, _, _ in batch], line_confidences=likelihoods, stop_loops=self.stop_loops)
         likelihoods += [[] for _ in range(len(batch) - len(likelihoods))]
         self._count(batch)
         for (_, _, done, _), answer, frame_probabilities, lines in zip(batch, answers, probabilities, likelihoods):
