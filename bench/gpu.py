@@ -83,10 +83,8 @@ def real_size_model(name: str, device: str):
                         video_token_id=ids["<|video_pad|>"], vision_start_token_id=ids["<|vision_start|>"],
                         vision_end_token_id=ids["<|vision_end|>"], tie_word_embeddings=True)
     with torch.device(device):  # random init of billions of weights is minutes on CPU, seconds on a GPU
-        model = Model(config).to(torch.bfloat16)
-    model.generation_config.eos_token_id = tokenizer.eos_token_id
-    model.generation_config.pad_token_id = tokenizer.pad_token_id
-    return model, tokenizer
+        model, tokenizer = tiny.random_model(Model, config, tokenizer)
+    return model.to(torch.bfloat16), tokenizer
 
 
 def random_checkpoint(name: str, folder: Path) -> Path:

@@ -39,7 +39,7 @@ def _text_config(vocab_size: int, tokenizer) -> dict:
                 tie_word_embeddings=False)
 
 
-def _built(model_class, config, tokenizer, seed: int):
+def random_model(model_class, config, tokenizer, seed: int = 0):
     """The model of ``config`` with seeded random weights, generating with the tokenizer's end and pad tokens."""
     torch.manual_seed(seed)
     model = model_class(config)
@@ -60,7 +60,7 @@ def tiny_smolvlm(seed: int = 0):
         scale_factor=2, image_token_id=tokenizer.convert_tokens_to_ids("<image>"),
         vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=False,
     )
-    return _built(SmolVLMForConditionalGeneration, config, tokenizer, seed)
+    return random_model(SmolVLMForConditionalGeneration, config, tokenizer, seed)
 
 
 def _tiny_qwen(config_class, model_class, seed: int, text: dict, vision: dict):
@@ -75,7 +75,7 @@ def _tiny_qwen(config_class, model_class, seed: int, text: dict, vision: dict):
         vision_start_token_id=ids["<|vision_start|>"], vision_end_token_id=ids["<|vision_end|>"],
         tie_word_embeddings=False,
     )
-    return _built(model_class, config, tokenizer, seed)
+    return random_model(model_class, config, tokenizer, seed)
 
 
 def tiny_qwen2_5_vl(seed: int = 0):
